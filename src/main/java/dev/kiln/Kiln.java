@@ -1,0 +1,1 @@
+package dev.kiln; public class Kiln { public static void main(String[] a){} }
