@@ -1,0 +1,202 @@
+package dev.kiln;
+
+import dev.kiln.build.BuildPipeline;
+import dev.kiln.build.BuildRoutes;
+import dev.kiln.build.BuildService;
+import dev.kiln.build.ReadyMail;
+import dev.kiln.catalog.CatalogRoutes;
+import dev.kiln.catalog.CatalogStore;
+import dev.kiln.config.KilnConfig;
+import dev.kiln.http.HttpApi;
+import dev.kiln.http.Tls;
+import dev.kiln.http.TokenCheck;
+import dev.kiln.hypervisors.Drivers;
+import dev.kiln.hypervisors.Hypervisor;
+import dev.kiln.hypervisors.HypervisorDriver;
+import dev.kiln.hypervisors.HypervisorRoutes;
+import dev.kiln.hypervisors.HypervisorStore;
+import dev.kiln.hypervisors.simulator.SimulatorDriver;
+import dev.kiln.hypervisors.simulator.SimulatorRoutes;
+import dev.kiln.inventory.InventoryApplier;
+import dev.kiln.network.NetworkStore;
+import dev.kiln.queue.Actions;
+import dev.kiln.queue.QueueHandler;
+import dev.kiln.queue.QueueRoutes;
+import dev.kiln.queue.QueueStore;
+import dev.kiln.queue.Workers;
+import dev.kiln.security.SecretBox;
+import dev.kiln.security.Tokens;
+import dev.kiln.servers.PowerActions;
+import dev.kiln.servers.ServerRoutes;
+import dev.kiln.servers.ServerService;
+import dev.kiln.servers.ServerStore;
+import dev.kiln.servers.ServerView;
+import dev.kiln.store.Database;
+import dev.kiln.users.UserRoutes;
+import dev.kiln.users.UserStore;
+import io.javalin.Javalin;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A running Kiln node: database, HTTP API and queue workers, wired by hand. */
+public final class KilnServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KilnServer.class);
+
+    private final KilnConfig config;
+    private final Database database;
+    private final Drivers drivers;
+    private final Workers workers;
+    private final Javalin app;
+    private ServerConnector connector;
+
+    private KilnServer(KilnConfig config, Database database, Clock clock, Function<Hypervisor, HypervisorDriver> driverFactory) {
+        this.config = config;
+        this.database = database;
+        var jdbi = database.jdbi();
+        SecretBox secrets = SecretBox.fromKeyFile(config.dataDir().resolve("secret.key"));
+
+        var catalog = new CatalogStore(jdbi);
+        var hypervisors = new HypervisorStore(jdbi);
+        var users = new UserStore();
+        var network = new NetworkStore();
+        var queue = new QueueStore(database.dialect());
+        var servers = new ServerStore();
+        var serverService = new ServerService(jdbi, servers, users, hypervisors, catalog, network, queue, secrets, clock);
+        var view = new ServerView(clock);
+        this.drivers = new Drivers(driverFactory);
+
+        Map<String, QueueHandler> handlers = new HashMap<>();
+        var pipeline = new BuildPipeline(jdbi, serverService, catalog, drivers, secrets, new ReadyMail(config.smtp()), clock);
+        handlers.put(Actions.BUILD, pipeline);
+        Workers[] workersRef = new Workers[1];
+        Runnable wake = () -> workersRef[0].signal();
+        var power = new PowerActions(jdbi, servers, serverService, queue, drivers, clock, wake);
+        handlers.putAll(power.handlers());
+        this.workers = new Workers(jdbi, queue, handlers, clock, config.lease(), config.nodeName(), config.workers());
+        workersRef[0] = workers;
+
+        var builds = new BuildService(jdbi, servers, serverService, users, catalog, hypervisors, network, queue, secrets, clock);
+        this.app = HttpApi.create(new TokenCheck(jdbi), this::addConnector, List.of(
+                new ServerRoutes(serverService, view, catalog, drivers),
+                new BuildRoutes(builds, view, wake),
+                power,
+                new QueueRoutes(jdbi, queue),
+                new CatalogRoutes(catalog),
+                new HypervisorRoutes(hypervisors),
+                new UserRoutes(jdbi, users, clock),
+                new SimulatorRoutes(hypervisors, drivers)));
+    }
+
+    /** Opens the database (migrating it) and wires a node; call {@link #start()} to serve. */
+    public static KilnServer create(KilnConfig config, Clock clock, Function<Hypervisor, HypervisorDriver> driverFactory) {
+        Database database = openDatabase(config);
+        try {
+            return new KilnServer(config, database, clock, driverFactory);
+        } catch (RuntimeException e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    public static Database openDatabase(KilnConfig config) {
+        return Database.open(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dataDir(), config.dbPoolSize());
+    }
+
+    /** The driver for a hypervisor record: the simulator, or the libvirt driver for real hosts. */
+    public static HypervisorDriver defaultDriver(Hypervisor hypervisor) {
+        return switch (hypervisor.connection().driver()) {
+            case "simulator" -> new SimulatorDriver(hypervisor.name(), hypervisor.maxMemoryMb(),
+                    Duration.ofMillis(hypervisor.simulatorDelayMs()));
+            case "libvirt" -> new dev.kiln.hypervisors.libvirt.LibvirtDriver(hypervisor.connection());
+            default -> throw new KilnException("hypervisor " + hypervisor.name() + " has unknown driver '"
+                    + hypervisor.connection().driver() + "'");
+        };
+    }
+
+    public KilnServer start() {
+        if (config.adminToken() != null) {
+            ensureToken("admin (KILN_ADMIN_TOKEN)", config.adminToken());
+        }
+        app.start();
+        workers.start();
+        String scheme = config.tlsCert() == null ? "http" : "https";
+        LOG.info("Kiln ready on {}://{}:{}", scheme, displayHost(), port());
+        return this;
+    }
+
+    /** Applies an inventory file (idempotent). */
+    public String applyInventory(dev.kiln.inventory.Inventory inventory) {
+        return new InventoryApplier(database.jdbi(), Clock.systemUTC()).apply(inventory);
+    }
+
+    /** Stores a token's hash unless an identical token exists. */
+    public void ensureToken(String name, String token) {
+        String hash = Tokens.sha256Hex(token);
+        database.jdbi().useHandle(h -> h.createUpdate("INSERT INTO api_token (name, token_hash, created) "
+                        + "SELECT :name, :hash, CURRENT_TIMESTAMP WHERE NOT EXISTS (SELECT 1 FROM api_token WHERE token_hash = :hash)")
+                .bind("name", name).bind("hash", hash).execute());
+    }
+
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public Drivers drivers() {
+        return drivers;
+    }
+
+    public Workers workers() {
+        return workers;
+    }
+
+    private String displayHost() {
+        return "0.0.0.0".equals(config.host()) ? "localhost" : config.host();
+    }
+
+    private void addConnector(Server server) {
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        if (config.tlsCert() == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        } else {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(Tls.keyStore(config.tlsCert(), config.tlsKey()));
+            ssl.setKeyStorePassword(Tls.KEY_STORE_PASSWORD);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            // Clients reach Kiln by IP address as often as by name; do not reject them for the SNI mismatch.
+            secure.setSniHostCheck(false);
+            http.addCustomizer(secure);
+            connector = new ServerConnector(server, ssl, new HttpConnectionFactory(http));
+        }
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        connector.setIdleTimeout(Duration.ofSeconds(60).toMillis());
+        server.addConnector(connector);
+    }
+
+    @Override
+    public void close() {
+        workers.close();
+        app.stop();
+        drivers.close();
+        database.close();
+        LOG.info("Kiln stopped");
+    }
+}

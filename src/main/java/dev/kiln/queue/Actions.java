@@ -1,0 +1,22 @@
+package dev.kiln.queue;
+
+/** Queue item action names, as VirtFusion shows them in {@code action}. */
+public final class Actions {
+
+    public static final String BUILD = "build_server";
+    public static final String BOOT = "boot_server";
+    public static final String SHUTDOWN = "shutdown_server";
+    public static final String RESTART = "restart_server";
+    public static final String POWEROFF = "poweroff_server";
+
+    private Actions() {
+    }
+
+    static String jobName(String action) {
+        return switch (action) {
+            case BUILD -> "Kiln\\Jobs\\Server\\Build";
+            case BOOT, SHUTDOWN, RESTART, POWEROFF -> "Kiln\\Jobs\\Server\\Power";
+            default -> "Kiln\\Jobs\\Server\\" + action;
+        };
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.servers;
+
+import java.time.OffsetDateTime;
+
+/**
+ * A server record. {@code commissionStatus} 0 = created, no OS; 1 = build queued;
+ * 2 = building; 3 = built. {@code version} guards every state change (compare-and-set).
+ *
+ * @param lockedQueueId the queue item that holds the server, or null when it is free
+ * @param deleteAfter when a scheduled deletion runs, or null
+ */
+public record Server(
+        long id,
+        String uuid,
+        long ownerId,
+        long hypervisorId,
+        long packageId,
+        String name,
+        String hostname,
+        int commissionStatus,
+        String state,
+        boolean suspended,
+        boolean isProtected,
+        boolean buildFailed,
+        OffsetDateTime built,
+        int memoryMb,
+        int cpuCores,
+        int storageGb,
+        int trafficGb,
+        int networkSpeedIn,
+        int networkSpeedOut,
+        Long osTemplateId,
+        String encryptedPassword,
+        boolean vncEnabled,
+        int vncPort,
+        String encryptedVncPassword,
+        boolean ipv6Enabled,
+        int swapMb,
+        String mac,
+        Long lockedQueueId,
+        OffsetDateTime deleteAfter,
+        long version,
+        OffsetDateTime created,
+        OffsetDateTime updated) {
+
+    public static final int CREATED = 0;
+    public static final int QUEUED = 1;
+    public static final int BUILDING = 2;
+    public static final int BUILT = 3;
+}

@@ -1,0 +1,185 @@
+package dev.kiln.servers;
+
+import dev.kiln.NotFoundException;
+import dev.kiln.Times;
+import dev.kiln.ValidationException;
+import dev.kiln.catalog.CatalogStore;
+import dev.kiln.catalog.ServerPackage;
+import dev.kiln.hypervisors.Allocation;
+import dev.kiln.hypervisors.Hypervisor;
+import dev.kiln.hypervisors.HypervisorGroup;
+import dev.kiln.hypervisors.HypervisorStore;
+import dev.kiln.network.Addresses;
+import dev.kiln.network.NetworkStore;
+import dev.kiln.queue.QueueStore;
+import dev.kiln.security.Passwords;
+import dev.kiln.security.SecretBox;
+import dev.kiln.users.User;
+import dev.kiln.users.UserStore;
+import java.time.Clock;
+import java.time.OffsetDateTime;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** Creates servers (placement, addresses, disk record) and loads what the server view shows. */
+public final class ServerService {
+
+    private final Jdbi jdbi;
+    private final ServerStore servers;
+    private final UserStore users;
+    private final HypervisorStore hypervisors;
+    private final CatalogStore catalog;
+    private final NetworkStore network;
+    private final QueueStore queue;
+    private final SecretBox secrets;
+    private final Clock clock;
+
+    public ServerService(Jdbi jdbi, ServerStore servers, UserStore users, HypervisorStore hypervisors, CatalogStore catalog,
+            NetworkStore network, QueueStore queue, SecretBox secrets, Clock clock) {
+        this.jdbi = jdbi;
+        this.servers = servers;
+        this.users = users;
+        this.hypervisors = hypervisors;
+        this.catalog = catalog;
+        this.network = network;
+        this.queue = queue;
+        this.secrets = secrets;
+        this.clock = clock;
+    }
+
+    /**
+     * Creates a server on the hypervisor of the group with the most free memory that fits it,
+     * with its IPv4 addresses, MAC address, VNC port, primary disk record and an initial
+     * root password (replaced by every build).
+     */
+    public long create(CreateRequest request) {
+        return jdbi.inTransaction(h -> {
+            Resolved r = resolve(h, request);
+            Hypervisor target = place(h, r);
+
+            OffsetDateTime now = Times.now(clock);
+            String uuid = UUID.randomUUID().toString();
+            long id = servers.insert(h, new ServerStore.NewServer(uuid, r.owner().id(), target.id(), r.pkg().id(),
+                    r.memoryMb(), r.cpuCores(), r.storageGb(), r.trafficGb(), r.speedIn(), r.speedOut(),
+                    servers.nextVncPort(h, target.id()), uniqueMac(h)), now);
+            h.createUpdate("UPDATE server SET encrypted_password = :password WHERE id = :id")
+                    .bind("password", secrets.encrypt(Passwords.random(Passwords.ROOT_PASSWORD_LENGTH))).bind("id", id).execute();
+            h.createUpdate("INSERT INTO server_disk (server_id, drive, capacity_gb, created, updated) VALUES (:id, 'a', :gb, :now, :now)")
+                    .bind("id", id).bind("gb", r.storageGb()).bind("now", now).execute();
+            if (r.ipv4Count() > 0 && network.assignIpv4(h, r.group().id(), id, r.ipv4Count(), now).size() < r.ipv4Count()) {
+                throw new ValidationException("Hypervisor group " + r.group().id() + " has fewer than " + r.ipv4Count()
+                        + " free IPv4 addresses.");
+            }
+            return id;
+        });
+    }
+
+    /** Checks that a server could be created now, without writing anything. */
+    public DryRun dryRun(CreateRequest request) {
+        return jdbi.inTransaction(h -> {
+            Resolved r = resolve(h, request);
+            Hypervisor target = place(h, r);
+            long free = network.freeIpv4Count(h, r.group().id());
+            if (free < r.ipv4Count()) {
+                throw new ValidationException("Hypervisor group " + r.group().id() + " has fewer than " + r.ipv4Count()
+                        + " free IPv4 addresses.");
+            }
+            return new DryRun(target.id(), target.name(), free);
+        });
+    }
+
+    public ServerDetails details(long id) {
+        return jdbi.inTransaction(h -> details(h, id));
+    }
+
+    public ServerDetails details(Handle h, long id) {
+        Server server = servers.find(h, id).orElseThrow(() -> new NotFoundException("server not found"));
+        User owner = users.find(h, server.ownerId()).orElseThrow();
+        Hypervisor hypervisor = hypervisors.find(h, server.hypervisorId()).orElseThrow();
+        HypervisorGroup group = hypervisors.findGroup(h, hypervisor.groupId()).orElseThrow();
+        Allocation allocation = hypervisors.allocation(h, hypervisor.id());
+        List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
+                .map((rs, ctx) -> new Disk(rs.getLong("id"), rs.getLong("server_id"), rs.getString("drive"),
+                        rs.getInt("capacity_gb"), rs.getString("disk_type"), rs.getInt("status"),
+                        rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class)))
+                .list();
+        var template = server.osTemplateId() == null ? null : catalog.findTemplate(h, server.osTemplateId()).orElse(null);
+        var keys = users.keys(h, servers.sshKeyIds(h, id));
+        return new ServerDetails(server, owner, hypervisor, group, allocation, network.ipv4OfServer(h, id),
+                network.ipv6OfServer(h, id), disks, template, keys, queue.lastActivity(h, id).orElse(null));
+    }
+
+    private Resolved resolve(Handle h, CreateRequest request) {
+        ServerPackage pkg = catalog.findPackage(h, request.packageId())
+                .orElseThrow(() -> new ValidationException("The packageId field names no package (" + request.packageId() + ")."));
+        if (!pkg.enabled()) {
+            throw new ValidationException("The packageId field names a disabled package (" + pkg.id() + ").");
+        }
+        User owner = users.find(h, request.userId())
+                .orElseThrow(() -> new ValidationException("The userId field names no user (" + request.userId() + ")."));
+        HypervisorGroup group = hypervisors.findGroup(h, request.hypervisorGroupId())
+                .orElseThrow(() -> new ValidationException("The hypervisorId field names no hypervisor group ("
+                        + request.hypervisorGroupId() + ")."));
+        if (!group.enabled()) {
+            throw new ValidationException("The hypervisorId field names a disabled hypervisor group (" + group.id() + ").");
+        }
+        return new Resolved(pkg, owner, group,
+                orElse(request.memoryMb(), pkg.memoryMb()), orElse(request.cpuCores(), pkg.cpuCores()),
+                orElse(request.storageGb(), pkg.primaryStorageGb()), orElse(request.trafficGb(), pkg.trafficGb()),
+                orElse(request.networkSpeedIn(), pkg.networkSpeedIn()), orElse(request.networkSpeedOut(), pkg.networkSpeedOut()),
+                orElse(request.ipv4(), 1));
+    }
+
+    /**
+     * Picks the hypervisor with the most free memory that fits the server, then locks its row
+     * and checks again, so concurrent creates cannot overfill one host.
+     */
+    private Hypervisor place(Handle h, Resolved r) {
+        var candidates = hypervisors.placeable(h, r.group().id());
+        var allocations = hypervisors.allocations(h);
+        var ordered = candidates.stream()
+                .filter(hv -> allocations.getOrDefault(hv.id(), Allocation.NONE).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb()))
+                .sorted(Comparator.comparingLong((Hypervisor hv) ->
+                        hv.maxMemoryMb() - allocations.getOrDefault(hv.id(), Allocation.NONE).memoryMb()).reversed())
+                .toList();
+        for (Hypervisor hv : ordered) {
+            h.createQuery("SELECT id FROM hypervisor WHERE id = :id FOR UPDATE").bind("id", hv.id()).mapTo(Long.class).one();
+            if (hypervisors.allocation(h, hv.id()).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb())) {
+                return hv;
+            }
+        }
+        throw new ValidationException("No hypervisor in group " + r.group().id() + " has room for a server with "
+                + r.memoryMb() + " MB memory, " + r.cpuCores() + " CPU cores and " + r.storageGb() + " GB storage.");
+    }
+
+    private String uniqueMac(Handle h) {
+        for (int attempt = 0; attempt < 10; attempt++) {
+            String mac = Addresses.randomMac();
+            boolean taken = h.createQuery("SELECT COUNT(*) FROM server WHERE mac = :mac").bind("mac", mac).mapTo(Long.class).one() > 0;
+            if (!taken) {
+                return mac;
+            }
+        }
+        throw new IllegalStateException("no unused MAC address found in 10 random draws");
+    }
+
+    private static int orElse(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    /** {@code POST /servers} input after type checks; null overrides mean "from the package". */
+    public record CreateRequest(long packageId, long userId, long hypervisorGroupId, Integer ipv4, Integer storageGb,
+            Integer trafficGb, Integer memoryMb, Integer cpuCores, Integer networkSpeedIn, Integer networkSpeedOut) {
+    }
+
+    /** Where a server would go. */
+    public record DryRun(long hypervisorId, String hypervisorName, long freeIpv4) {
+    }
+
+    private record Resolved(ServerPackage pkg, User owner, HypervisorGroup group, int memoryMb, int cpuCores, int storageGb,
+            int trafficGb, int speedIn, int speedOut, int ipv4Count) {
+    }
+}

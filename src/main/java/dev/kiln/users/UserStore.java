@@ -1,0 +1,77 @@
+package dev.kiln.users;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** Users and their SSH keys. */
+public final class UserStore {
+
+    public Optional<User> find(Handle h, long id) {
+        return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map((rs, ctx) -> mapUser(rs)).findOne();
+    }
+
+    public Optional<User> findByExtRelation(Handle h, long extRelationId) {
+        return h.createQuery("SELECT * FROM kiln_user WHERE ext_relation_id = :ext").bind("ext", extRelationId)
+                .map((rs, ctx) -> mapUser(rs)).findOne();
+    }
+
+    public Optional<User> findByRelStr(Handle h, String relStr) {
+        return h.createQuery("SELECT * FROM kiln_user WHERE rel_str = :rel").bind("rel", relStr).map((rs, ctx) -> mapUser(rs)).findOne();
+    }
+
+    public boolean emailTaken(Handle h, String email) {
+        return h.createQuery("SELECT COUNT(*) FROM kiln_user WHERE LOWER(email) = LOWER(:email)").bind("email", email)
+                .mapTo(Long.class).one() > 0;
+    }
+
+    public long insert(Handle h, Long extRelationId, String relStr, String name, String email, String passwordHash,
+            int selfService, OffsetDateTime now) {
+        return h.createUpdate("INSERT INTO kiln_user (ext_relation_id, rel_str, name, email, password_hash, timezone, self_service, "
+                        + "created, updated) VALUES (:ext, :rel, :name, :email, :hash, 'UTC', :selfService, :now, :now)")
+                .bind("ext", extRelationId).bind("rel", relStr).bind("name", name).bind("email", email).bind("hash", passwordHash)
+                .bind("selfService", selfService).bind("now", now)
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+    }
+
+    public Optional<SshKey> findKey(Handle h, long id) {
+        return h.createQuery("SELECT * FROM ssh_key WHERE id = :id").bind("id", id).map((rs, ctx) -> mapKey(rs)).findOne();
+    }
+
+    public List<SshKey> keysOfUser(Handle h, long userId) {
+        return h.createQuery("SELECT * FROM ssh_key WHERE user_id = :user ORDER BY id").bind("user", userId)
+                .map((rs, ctx) -> mapKey(rs)).list();
+    }
+
+    public List<SshKey> keys(Handle h, Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return h.createQuery("SELECT * FROM ssh_key WHERE id IN (<ids>) ORDER BY id").bindList("ids", List.copyOf(ids))
+                .map((rs, ctx) -> mapKey(rs)).list();
+    }
+
+    public long insertKey(Handle h, long userId, String name, String publicKey, String type, OffsetDateTime now) {
+        return h.createUpdate("INSERT INTO ssh_key (user_id, name, public_key, key_type, created, updated) "
+                        + "VALUES (:user, :name, :key, :type, :now, :now)")
+                .bind("user", userId).bind("name", name).bind("key", publicKey).bind("type", type).bind("now", now)
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+    }
+
+    static User mapUser(ResultSet rs) throws SQLException {
+        long ext = rs.getLong("ext_relation_id");
+        return new User(rs.getLong("id"), rs.wasNull() ? null : ext, rs.getString("rel_str"), rs.getString("name"),
+                rs.getString("email"), rs.getString("timezone"), rs.getInt("self_service"), rs.getBoolean("admin"),
+                rs.getBoolean("suspended"), rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class));
+    }
+
+    static SshKey mapKey(ResultSet rs) throws SQLException {
+        return new SshKey(rs.getLong("id"), rs.getLong("user_id"), rs.getString("name"), rs.getString("public_key"),
+                rs.getString("key_type"), rs.getBoolean("enabled"), rs.getObject("created", OffsetDateTime.class),
+                rs.getObject("updated", OffsetDateTime.class));
+    }
+}
