@@ -1,0 +1,7 @@
+package dev.kiln.testing;
+
+/** The databases every repository-level suite runs on. */
+public enum DatabaseKind {
+    H2,
+    POSTGRESQL
+}
