@@ -27,6 +27,7 @@ import dev.kiln.queue.Workers;
 import dev.kiln.security.SecretBox;
 import dev.kiln.security.Tokens;
 import dev.kiln.servers.PowerActions;
+import dev.kiln.servers.ServerListRoutes;
 import dev.kiln.servers.ServerRoutes;
 import dev.kiln.servers.ServerService;
 import dev.kiln.servers.ServerStore;
@@ -91,6 +92,7 @@ public final class KilnServer implements AutoCloseable {
         var builds = new BuildService(jdbi, servers, serverService, users, catalog, hypervisors, network, queue, secrets, clock);
         this.app = HttpApi.create(new TokenCheck(jdbi), this::addConnector, List.of(
                 new ServerRoutes(serverService, view, catalog, drivers),
+                new ServerListRoutes(jdbi, serverService, view),
                 new BuildRoutes(builds, view, wake),
                 power,
                 new QueueRoutes(jdbi, queue),
