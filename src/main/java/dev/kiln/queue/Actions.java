@@ -8,6 +8,8 @@ public final class Actions {
     public static final String SHUTDOWN = "shutdown_server";
     public static final String RESTART = "restart_server";
     public static final String POWEROFF = "poweroff_server";
+    public static final String DELETE = "delete_server";
+    public static final String SUSPEND = "suspend_server";
 
     private Actions() {
     }
@@ -15,7 +17,8 @@ public final class Actions {
     static String jobName(String action) {
         return switch (action) {
             case BUILD -> "Kiln\\Jobs\\Server\\Build";
-            case BOOT, SHUTDOWN, RESTART, POWEROFF -> "Kiln\\Jobs\\Server\\Power";
+            case BOOT, SHUTDOWN, RESTART, POWEROFF, SUSPEND -> "Kiln\\Jobs\\Server\\Power";
+            case DELETE -> "Kiln\\Jobs\\Server\\Delete";
             default -> "Kiln\\Jobs\\Server\\" + action;
         };
     }

@@ -29,6 +29,15 @@ public final class QueueStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
     }
 
+    /** Inserts an item that no worker claims before {@code notBefore}. */
+    public long insertScheduled(Handle h, long serverId, long hypervisorId, String action, String payload, OffsetDateTime now,
+            OffsetDateTime notBefore) {
+        long id = insert(h, serverId, hypervisorId, action, payload, now);
+        h.createUpdate("UPDATE queue_item SET not_before = :notBefore WHERE id = :id").bind("notBefore", notBefore).bind("id", id)
+                .execute();
+        return id;
+    }
+
     public Optional<QueueItem> find(Handle h, long id) {
         return h.createQuery("SELECT * FROM queue_item WHERE id = :id").bind("id", id).map((rs, ctx) -> map(rs)).findOne();
     }
@@ -52,7 +61,8 @@ public final class QueueStore {
      */
     public List<Long> claimable(Handle h, OffsetDateTime now, int limit) {
         return h.createQuery("SELECT q.id FROM queue_item q JOIN hypervisor hv ON hv.id = q.hypervisor_id "
-                        + "WHERE (q.status = 'queued' OR (q.status = 'running' AND q.lease_until < :now)) "
+                        + "WHERE ((q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)) "
+                        + "     OR (q.status = 'running' AND q.lease_until < :now)) "
                         + "AND (SELECT COUNT(*) FROM queue_item r WHERE r.hypervisor_id = q.hypervisor_id "
                         + "     AND r.status = 'running' AND r.lease_until >= :now) < hv.max_concurrent_builds "
                         + "ORDER BY q.id LIMIT :limit")
@@ -73,7 +83,8 @@ public final class QueueStore {
     public boolean claim(Handle h, long id, String owner, OffsetDateTime now, OffsetDateTime leaseUntil) {
         return h.createUpdate("UPDATE queue_item SET status = 'running', lease_owner = :owner, lease_until = :until, "
                         + "attempts = attempts + 1, started = COALESCE(started, :now), updated = :now "
-                        + "WHERE id = :id AND (status = 'queued' OR (status = 'running' AND lease_until < :now))")
+                        + "WHERE id = :id AND ((status = 'queued' AND (not_before IS NULL OR not_before <= :now)) "
+                        + "OR (status = 'running' AND lease_until < :now))")
                 .bind("id", id).bind("owner", owner).bind("until", leaseUntil).bind("now", now)
                 .execute() == 1;
     }

@@ -8,6 +8,8 @@ import java.time.OffsetDateTime;
  *
  * @param lockedQueueId the queue item that holds the server, or null when it is free
  * @param deleteAfter when a scheduled deletion runs, or null
+ * @param cpuThrottle share of CPU time withheld from the guest, in percent (0 = none)
+ * @param resumeOnUnsuspend whether unsuspending boots the server (it was running when suspended)
  */
 public record Server(
         long id,
@@ -41,7 +43,9 @@ public record Server(
         OffsetDateTime deleteAfter,
         long version,
         OffsetDateTime created,
-        OffsetDateTime updated) {
+        OffsetDateTime updated,
+        int cpuThrottle,
+        boolean resumeOnUnsuspend) {
 
     public static final int CREATED = 0;
     public static final int QUEUED = 1;

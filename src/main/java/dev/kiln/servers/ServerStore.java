@@ -58,7 +58,8 @@ public final class ServerStore {
                 rs.getInt("vnc_port"), rs.getString("encrypted_vnc_password"), rs.getBoolean("ipv6_enabled"),
                 rs.getInt("swap_mb"), rs.getString("mac"), nullableLong(rs, "locked_queue_id"),
                 rs.getObject("delete_after", OffsetDateTime.class), rs.getLong("version"),
-                rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class));
+                rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class),
+                rs.getInt("cpu_throttle"), rs.getBoolean("resume_on_unsuspend"));
     }
 
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {
