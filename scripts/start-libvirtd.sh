@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs libvirt and QEMU from Debian packages and starts virtlogd and libvirtd by hand, for
 # machines without systemd (CI containers, development sandboxes). Safe to run again: daemons that
-# already answer are left alone.
+# already respond are left alone.
 #
 # Debian packages: libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system libvirt-clients
 # libvirt0 qemu-system-x86 qemu-utils (the hypervisor), genisoimage (the driver builds NoCloud seed
@@ -40,7 +40,7 @@ if [[ -e /dev/kvm ]]; then
 fi
 
 if [[ -S $SOCKET ]] && virsh -c qemu:///system version >/dev/null 2>&1; then
-    echo "start-libvirtd.sh: libvirtd already answers on $SOCKET"
+    echo "start-libvirtd.sh: libvirtd is already running and responds on $SOCKET"
     exit 0
 fi
 

@@ -94,7 +94,7 @@ final class DomainXml {
         childWith(disk, "target", "dev", DISK_TARGET, "bus", "virtio");
     }
 
-    /** The NoCloud seed, as an IDE cdrom: small guest kernels may lack an AHCI (SATA) driver. */
+    /** Appends the NoCloud seed as an IDE cdrom, because small guest kernels may lack an AHCI (SATA) driver. */
     private static void appendSeed(Element devices, String pool, String volume) {
         Element cdrom = childWith(devices, "disk", "type", "volume", "device", "cdrom");
         childWith(cdrom, "driver", "name", "qemu", "type", "raw");

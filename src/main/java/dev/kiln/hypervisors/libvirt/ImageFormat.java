@@ -13,7 +13,7 @@ enum ImageFormat {
         this.libvirtName = libvirtName;
     }
 
-    /** The name in libvirt's {@code <format type='…'/>} and QEMU's {@code -f} option. */
+    /** Returns the name used in libvirt's {@code <format type='…'/>} and in QEMU's {@code -f} option. */
     String libvirtName() {
         return libvirtName;
     }

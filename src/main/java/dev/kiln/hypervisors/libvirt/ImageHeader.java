@@ -17,7 +17,7 @@ import java.nio.file.StandardOpenOption;
  * compressed files are rejected rather than taken for raw disks.
  *
  * @param format qcow2, or raw for anything without a recognised header
- * @param virtualSizeBytes the disk size the guest sees
+ * @param virtualSizeBytes the disk size visible to the guest
  * @param fileSizeBytes the image file's size, which the upload sends
  */
 record ImageHeader(ImageFormat format, long virtualSizeBytes, long fileSizeBytes) {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,7 +34,8 @@ final class LibvirtSession implements AutoCloseable {
     /**
      * libvirt's default error handler prints every error to stderr, even those that the driver
      * expects and handles (a lookup of an absent domain). Errors still reach Java as
-     * {@link LibvirtException}. The field keeps the JNA callback reachable while libvirt holds it.
+     * {@link LibvirtException}. The field keeps the JNA callback reachable while libvirt keeps a
+     * pointer to it.
      */
     private static final ErrorCallback SILENT_ERROR_HANDLER = new ErrorCallback();
 
@@ -43,16 +43,20 @@ final class LibvirtSession implements AutoCloseable {
         try {
             Connect.setErrorCallback(SILENT_ERROR_HANDLER);
         } catch (LibvirtException e) {
-            log.warn("could not silence libvirt's stderr error printer; libvirt errors will also"
-                    + " appear on stderr: {}", LibvirtErrors.message(e));
+            log.warn("setting libvirt's error callback failed, so libvirt also prints its errors to"
+                    + " stderr: {}", LibvirtErrors.message(e));
         }
     }
 
+    /**
+     * Worker threads per hypervisor. Calls beyond this many wait in the queue, within their own
+     * deadline, so a few hung native calls cannot starve the process of threads.
+     */
     private static final int THREADS = 4;
 
     private final String hypervisor;
     private final String uri;
-    private final ExecutorService executor;
+    private final ThreadPoolExecutor executor;
 
     /** The open connection, or null before the first call and after a failure. */
     private final AtomicReference<Connect> connect = new AtomicReference<>();
@@ -65,7 +69,7 @@ final class LibvirtSession implements AutoCloseable {
         this.uri = uri;
         this.executor = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), threadFactory(hypervisor));
-        ((ThreadPoolExecutor) executor).allowCoreThreadTimeOut(true);
+        executor.allowCoreThreadTimeOut(true);
     }
 
     /** A unit of work on the connection; runs on one of the session's platform threads. */

@@ -27,6 +27,8 @@ final class PoolStorage {
 
     private static final Logger log = LoggerFactory.getLogger(PoolStorage.class);
     private static final long GIB = 1L << 30;
+    private static final int FORMAT_CHECK_ATTEMPTS = 10;
+    private static final long FORMAT_CHECK_INTERVAL_MS = 500;
 
     private final String hypervisor;
     private final String poolName;
@@ -60,6 +62,8 @@ final class PoolStorage {
         try {
             Optional<ImageFormat> present = session.call("look up template", "volume " + name,
                     timeouts.call(), connect -> presentTemplateFormat(connect, name));
+            // NOTE: a volume left half-written by a Kiln process that died during an upload counts
+            // as present here. Delete such a volume from the pool by hand to fetch it again.
             if (present.isPresent()) {
                 templateFormats.put(name, present.get());
                 return "template volume " + name + " already in pool " + poolName + " ("
@@ -132,7 +136,8 @@ final class PoolStorage {
 
     /**
      * Uploads the image into a raw volume of its exact file size. libvirt probes the bytes when
-     * it refreshes the pool and then records qcow2 images as qcow2.
+     * it refreshes the pool, which it does by itself after an upload, and then records a qcow2
+     * image as qcow2. A full-copy disk relies on that record, so the upload waits for it.
      */
     private void upload(String name, ImageHeader header, TemplateSource.LocalImage local) {
         session.call("upload template", "volume " + name, timeouts.transfer(), connect -> {
@@ -141,10 +146,54 @@ final class PoolStorage {
                 StoragePool pool = pool(connect, handles);
                 String xml = VolumeXml.plain(name, header.fileSizeBytes(), ImageFormat.RAW);
                 Volumes.createAndUpload(connect, pool, name, xml, content, header.fileSizeBytes(), handles);
-                pool.refresh(0);
+                awaitRecordedFormat(pool, name, header.format(), handles);
                 return null;
             }
         });
+    }
+
+    private void awaitRecordedFormat(StoragePool pool, String name, ImageFormat expected, NativeHandles handles)
+            throws LibvirtException {
+        Optional<ImageFormat> recorded;
+        for (int attempt = 1; ; attempt++) {
+            StorageVol volume = Volumes.find(pool, name, handles);
+            recorded = volume == null ? Optional.empty() : VolumeXml.format(volume.getXMLDesc(0));
+            if (recorded.equals(Optional.of(expected)) || attempt == FORMAT_CHECK_ATTEMPTS) {
+                break;
+            }
+            refreshQuietly(pool);
+            pause(FORMAT_CHECK_INTERVAL_MS);
+        }
+        if (recorded.equals(Optional.of(expected))) {
+            return;
+        }
+
+        // A template recorded with the wrong format would give every disk made from it the wrong
+        // contents, so it does not stay in the pool.
+        Volumes.deleteIfPresent(pool, name, handles);
+        throw new DriverException("uploaded template volume " + name + " on hypervisor " + hypervisor
+                + ", but libvirt recorded its format as "
+                + recorded.map(ImageFormat::libvirtName).orElse("unknown") + " instead of "
+                + expected.libvirtName() + "; the volume was deleted, retry the build");
+    }
+
+    /** Refreshes the pool; libvirt refuses while another upload into the pool is running. */
+    private void refreshQuietly(StoragePool pool) {
+        try {
+            pool.refresh(0);
+        } catch (LibvirtException e) {
+            log.debug("hypervisor {}: refreshing pool {} failed: {}", hypervisor, poolName,
+                    LibvirtErrors.message(e));
+        }
+    }
+
+    private static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DriverException("waiting for libvirt to record a template's format was interrupted");
+        }
     }
 
     String createDisk(DiskSpec disk) {
@@ -187,6 +236,8 @@ final class PoolStorage {
         }
         ImageFormat templateFormat = templateFormat(template, templateName);
 
+        // NOTE: a rebuild whose old domain still runs deletes the disk under it. QEMU keeps
+        // writing to the deleted file until defineDomain destroys that domain.
         boolean replaced = Volumes.deleteIfPresent(pool, name, handles);
         StorageVol volume;
         if (fullCopyDisks) {
@@ -282,9 +333,9 @@ final class PoolStorage {
         }
     }
 
-    static String requireVolumeName(String name, String what) {
+    static String requireVolumeName(String name, String field) {
         if (name == null || name.isBlank() || name.contains("/") || name.equals(".") || name.equals("..")) {
-            throw new DriverException(what + " '" + name + "' is invalid: it must be a non-empty file name"
+            throw new DriverException(field + " '" + name + "' is invalid: it must be a non-empty file name"
                     + " without '/'");
         }
         return name;

@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a NoCloud seed: an ISO 9660 image with volume label {@code cidata}, Joliet and Rock
@@ -25,6 +27,8 @@ import java.util.stream.Stream;
  * {@code xorriso -as mkisofs} (package {@code xorriso}) on the Kiln host.
  */
 final class SeedIso {
+
+    private static final Logger log = LoggerFactory.getLogger(SeedIso.class);
 
     static final String VOLUME_LABEL = "cidata";
 
@@ -131,7 +135,10 @@ final class SeedIso {
     private static String tail(Path stderr) {
         try {
             String text = Files.readString(stderr, StandardCharsets.UTF_8).strip();
-            return text.length() <= MAX_STDERR_CHARS ? text : "…" + text.substring(text.length() - MAX_STDERR_CHARS);
+            if (text.length() <= MAX_STDERR_CHARS) {
+                return text;
+            }
+            return "…" + text.substring(text.length() - MAX_STDERR_CHARS);
         } catch (IOException e) {
             return "(stderr unreadable: " + e.getMessage() + ")";
         }
@@ -146,9 +153,8 @@ final class SeedIso {
                 Files.deleteIfExists(path);
             }
         } catch (IOException e) {
-            // A leftover temporary directory is harmless; the seed itself is already read.
-            org.slf4j.LoggerFactory.getLogger(SeedIso.class)
-                    .warn("could not delete temporary seed directory {}: {}", dir, e.toString());
+            // A leftover temporary directory is harmless because the seed is already read.
+            log.warn("deleting temporary seed directory {} failed: {}", dir, e.toString());
         }
     }
 }

@@ -14,7 +14,7 @@ final class VolumeXml {
     private VolumeXml() {
     }
 
-    /** A volume of the given format with nothing allocated yet, to be filled by an upload or copy. */
+    /** Returns the XML of an empty volume of the given format, to be filled by an upload or a copy. */
     static String plain(String name, long capacityBytes, ImageFormat format) {
         Document document = volume(name, capacityBytes);
         Element target = child(document.getDocumentElement(), "target");
@@ -22,7 +22,7 @@ final class VolumeXml {
         return Xml.serialize(document);
     }
 
-    /** A qcow2 volume whose unwritten clusters read from {@code backingPath}. */
+    /** Returns the XML of a qcow2 volume whose unwritten clusters read from {@code backingPath}. */
     static String overlay(String name, long capacityBytes, String backingPath, ImageFormat backingFormat) {
         Document document = volume(name, capacityBytes);
         Element root = document.getDocumentElement();

@@ -29,8 +29,8 @@ import org.w3c.dom.Document;
 
 /**
  * The driver against libvirt's test driver, which simulates a host without a daemon. The test
- * driver keeps volumes in memory only and does not implement volume uploads, so template fetches
- * and seeds reach the upload and fail there; the real-daemon test covers both end to end.
+ * driver keeps volumes in memory only and does not implement volume uploads. Template fetches
+ * and seeds therefore fail at the upload here, and the real-daemon test covers them end to end.
  */
 class LibvirtDriverTest {
 
@@ -371,7 +371,8 @@ class LibvirtDriverTest {
 
         assertThatThrownBy(() -> driver.status(UUID))
                 .isInstanceOf(DriverException.class)
-                .hasMessageContaining("cannot connect to hypervisor hv-missing at test:///nonexistent/kiln/hv-missing.xml");
+                .hasMessageContaining("cannot connect to hypervisor hv-missing at"
+                        + " test:///nonexistent/kiln/hv-missing.xml");
     }
 
     @Test

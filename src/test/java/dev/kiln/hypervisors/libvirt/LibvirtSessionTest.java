@@ -9,6 +9,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Connect;
 
 class LibvirtSessionTest {
 
@@ -23,18 +24,21 @@ class LibvirtSessionTest {
 
     @Test
     void callTimeoutNamesOperationHostAndDomain() {
-        assertThatThrownBy(() -> session.call("start domain", "domain 8b0e", Duration.ofMillis(200), connect -> awaitRelease()))
+        assertThatThrownBy(() -> session.call("start domain", "domain 8b0e", Duration.ofMillis(200),
+                connect -> awaitRelease()))
                 .isInstanceOf(DriverException.class)
                 .hasMessage("start domain on hypervisor hv-test for domain 8b0e timed out after 200 ms");
     }
 
     @Test
     void callAfterTimeoutReconnects() {
-        assertThatThrownBy(() -> session.call("stuck call", "domain 8b0e", Duration.ofMillis(100), connect -> awaitRelease())).isInstanceOf(DriverException.class);
+        assertThatThrownBy(() -> session.call("stuck call", "domain 8b0e", Duration.ofMillis(100),
+                connect -> awaitRelease()))
+                .isInstanceOf(DriverException.class);
 
-        String hostname = session.call("read hostname", "host", Duration.ofSeconds(10), connect -> connect.getType());
+        String driverType = session.call("read driver type", "host", Duration.ofSeconds(10), Connect::getType);
 
-        assertThat(hostname).isEqualToIgnoringCase("test");
+        assertThat(driverType).isEqualToIgnoringCase("test");
     }
 
     /** Blocks a worker thread like a hung native call, until the test ends or cancels it. */

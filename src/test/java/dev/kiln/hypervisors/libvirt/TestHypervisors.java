@@ -23,7 +23,7 @@ final class TestHypervisors {
     private TestHypervisors() {
     }
 
-    /** The test-driver URI of the simulated host described by {@code hv-test.xml}. */
+    /** Returns the test-driver URI of the simulated host described by {@code hv-test.xml}. */
     static String uri() {
         try {
             Path file = Path.of(Objects.requireNonNull(
