@@ -8,6 +8,7 @@ import dev.kiln.catalog.CatalogRoutes;
 import dev.kiln.catalog.CatalogStore;
 import dev.kiln.config.KilnConfig;
 import dev.kiln.http.HttpApi;
+import dev.kiln.http.MonitoringRoutes;
 import dev.kiln.http.Tls;
 import dev.kiln.http.TokenCheck;
 import dev.kiln.hypervisors.Drivers;
@@ -18,6 +19,8 @@ import dev.kiln.hypervisors.HypervisorStore;
 import dev.kiln.hypervisors.simulator.SimulatorDriver;
 import dev.kiln.hypervisors.simulator.SimulatorRoutes;
 import dev.kiln.inventory.InventoryApplier;
+import dev.kiln.inventory.InventoryRoutes;
+import dev.kiln.network.NetworkRoutes;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.queue.Actions;
 import dev.kiln.queue.QueueHandler;
@@ -26,16 +29,29 @@ import dev.kiln.queue.QueueStore;
 import dev.kiln.queue.Workers;
 import dev.kiln.security.SecretBox;
 import dev.kiln.security.Tokens;
+import dev.kiln.servers.AddressRoutes;
+import dev.kiln.servers.Deletion;
+import dev.kiln.servers.ModifyRoutes;
+import dev.kiln.servers.PasswordReset;
 import dev.kiln.servers.PowerActions;
 import dev.kiln.servers.ServerListRoutes;
 import dev.kiln.servers.ServerRoutes;
 import dev.kiln.servers.ServerService;
 import dev.kiln.servers.ServerStore;
 import dev.kiln.servers.ServerView;
+import dev.kiln.servers.SettingsRoutes;
+import dev.kiln.servers.Suspension;
 import dev.kiln.store.Database;
+import dev.kiln.store.StatementCounter;
+import dev.kiln.users.UserChangeRoutes;
 import dev.kiln.users.UserRoutes;
 import dev.kiln.users.UserStore;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -61,12 +77,18 @@ public final class KilnServer implements AutoCloseable {
     private final Drivers drivers;
     private final Workers workers;
     private final Javalin app;
+    private final PrometheusMeterRegistry metrics;
     private ServerConnector connector;
 
     private KilnServer(KilnConfig config, Database database, Clock clock, Function<Hypervisor, HypervisorDriver> driverFactory) {
         this.config = config;
         this.database = database;
         var jdbi = database.jdbi();
+        this.metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmThreadMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
+        jdbi.setSqlLogger(new StatementCounter(metrics));
         SecretBox secrets = SecretBox.fromKeyFile(config.dataDir().resolve("secret.key"));
 
         var catalog = new CatalogStore(jdbi);
@@ -86,20 +108,37 @@ public final class KilnServer implements AutoCloseable {
         Runnable wake = () -> workersRef[0].signal();
         var power = new PowerActions(jdbi, servers, serverService, queue, drivers, clock, wake);
         handlers.putAll(power.handlers());
+        var deletion = new Deletion(jdbi, servers, queue, serverService, network, drivers, clock, wake);
+        handlers.put(Actions.DELETE, deletion);
+        var suspension = new Suspension(jdbi, servers, queue, serverService, drivers, clock, wake);
+        handlers.put(Actions.SUSPEND, suspension);
+        var passwordReset = new PasswordReset(jdbi, servers, queue, serverService, drivers, secrets, clock, wake);
+        handlers.put(Actions.RESET_PASSWORD, passwordReset);
+        var userRoutes = new UserRoutes(jdbi, users, clock);
         this.workers = new Workers(jdbi, queue, handlers, clock, config.lease(), config.nodeName(), config.workers());
         workersRef[0] = workers;
 
         var builds = new BuildService(jdbi, servers, serverService, users, catalog, hypervisors, network, queue, secrets, clock);
-        this.app = HttpApi.create(new TokenCheck(jdbi), this::addConnector, List.of(
+        this.app = HttpApi.create(new TokenCheck(jdbi, clock), this::addConnector, List.of(
+                new MonitoringRoutes(jdbi, metrics),
                 new ServerRoutes(serverService, view, catalog, drivers),
                 new ServerListRoutes(jdbi, serverService, view),
                 new BuildRoutes(builds, view, wake),
                 power,
+                deletion,
+                suspension,
+                passwordReset,
+                new ModifyRoutes(jdbi, servers, queue, hypervisors, catalog, clock),
+                new AddressRoutes(jdbi, servers, hypervisors, network, clock),
+                new SettingsRoutes(jdbi, servers, hypervisors, secrets, clock),
+                new NetworkRoutes(jdbi),
+                new UserChangeRoutes(jdbi, users, userRoutes, clock),
                 new QueueRoutes(jdbi, queue),
                 new CatalogRoutes(catalog),
                 new HypervisorRoutes(hypervisors),
-                new UserRoutes(jdbi, users, clock),
-                new SimulatorRoutes(hypervisors, drivers)));
+                userRoutes,
+                new SimulatorRoutes(hypervisors, drivers),
+                new InventoryRoutes(jdbi, new InventoryApplier(jdbi, clock))));
     }
 
     /** Opens the database (migrating it) and wires a node; call {@link #start()} to serve. */
@@ -199,6 +238,7 @@ public final class KilnServer implements AutoCloseable {
         app.stop();
         drivers.close();
         database.close();
+        metrics.close();
         LOG.info("Kiln stopped");
     }
 }

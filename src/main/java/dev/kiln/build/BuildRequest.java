@@ -84,14 +84,29 @@ public record BuildRequest(
     }
 
     private static void checkName(JsonBody body, String name) {
-        if (name.isBlank()) {
-            body.reject("The name field must not be blank.");
-        } else if (name.codePointCount(0, name.length()) > NAME_MAX) {
-            body.reject("The name field must be at most " + NAME_MAX + " characters (got "
-                    + name.codePointCount(0, name.length()) + ").");
-        } else if (name.codePoints().anyMatch(c -> Character.getType(c) == Character.CONTROL)) {
-            body.reject("The name field must not contain control characters.");
+        String problem = nameProblem(name);
+        if (problem != null) {
+            body.reject("The name field " + problem + ".");
         }
+    }
+
+    /**
+     * Checks a server name: not blank, at most {@link #NAME_MAX} characters, no control characters.
+     *
+     * @return what is wrong (to follow "The name field"), or null when the name is valid
+     */
+    public static String nameProblem(String name) {
+        int length = name.codePointCount(0, name.length());
+        if (name.isBlank()) {
+            return "must not be blank";
+        }
+        if (length > NAME_MAX) {
+            return "must be at most " + NAME_MAX + " characters (got " + length + ")";
+        }
+        if (name.codePoints().anyMatch(c -> Character.getType(c) == Character.CONTROL)) {
+            return "must not contain control characters";
+        }
+        return null;
     }
 
     /**

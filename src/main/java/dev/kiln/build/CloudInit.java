@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.kiln.http.Json;
 import dev.kiln.network.Ipv4Address;
 import dev.kiln.network.Ipv6Subnet;
@@ -15,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The NoCloud seed of a build: {@code meta-data}, {@code user-data} (cloud-config) and
@@ -26,10 +28,18 @@ public final class CloudInit {
     /** Longest hostname the guest gets; Linux limits {@code hostname} to 64 bytes. */
     static final int GUEST_HOSTNAME_MAX = 64;
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
+    /**
+     * Writes every value on one line. By default the YAML writer folds plain scalars longer than
+     * 80 columns at a space and so moves an SSH key's comment to a line of its own. That is valid
+     * YAML, but a line-oriented reader of the seed then sees a truncated key.
+     */
+    private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .disable(YAMLGenerator.Feature.SPLIT_LINES)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS));
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .stringQuotingChecker(new Yaml11Quoting())
+            .build());
 
     private CloudInit() {
     }
@@ -138,6 +148,21 @@ public final class CloudInit {
     private static void addIfPresent(Set<String> set, String value) {
         if (value != null && !value.isBlank()) {
             set.add(value);
+        }
+    }
+
+    /**
+     * Also quotes strings that YAML 1.1 reads as base-60 numbers. cloud-init parses the seed
+     * with PyYAML, a YAML 1.1 reader, which turns an unquoted {@code 52:54:00:12:34:56} into an
+     * integer; Jackson's default check only knows the YAML 1.2 number forms.
+     */
+    private static final class Yaml11Quoting extends StringQuotingChecker.Default {
+
+        private static final Pattern SEXAGESIMAL = Pattern.compile("[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\\.[0-9_]*)?");
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || SEXAGESIMAL.matcher(value).matches();
         }
     }
 

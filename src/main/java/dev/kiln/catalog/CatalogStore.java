@@ -17,6 +17,10 @@ public final class CatalogStore {
     private static final String TEMPLATE_COLUMNS = "t.id, t.template_key, t.group_id, t.name, t.version, t.variant, t.arch, "
             + "t.os_type, t.description, t.icon, t.source_url, t.runcmd, t.vnc, t.eol, t.enabled";
 
+    /** The {@code os_template} columns that {@link #mapTemplate(ResultSet, String)} reads. */
+    public static final List<String> TEMPLATE_COLUMN_NAMES = List.of("id", "template_key", "group_id", "name", "version", "variant",
+            "arch", "os_type", "description", "icon", "source_url", "runcmd", "vnc", "eol", "enabled");
+
     private final Jdbi jdbi;
 
     public CatalogStore(Jdbi jdbi) {
@@ -77,10 +81,16 @@ public final class CatalogStore {
     }
 
     static OsTemplate mapTemplate(ResultSet rs) throws SQLException {
-        return new OsTemplate(rs.getLong("id"), rs.getString("template_key"), rs.getLong("group_id"), rs.getString("name"),
-                rs.getString("version"), rs.getString("variant"), rs.getInt("arch"), rs.getString("os_type"),
-                rs.getString("description"), rs.getString("icon"), rs.getString("source_url"), parseRuncmd(rs.getString("runcmd")),
-                rs.getBoolean("vnc"), rs.getBoolean("eol"), rs.getBoolean("enabled"));
+        return mapTemplate(rs, "");
+    }
+
+    /** Maps a template whose column labels start with {@code prefix} (see {@link #TEMPLATE_COLUMN_NAMES}). */
+    public static OsTemplate mapTemplate(ResultSet rs, String prefix) throws SQLException {
+        return new OsTemplate(rs.getLong(prefix + "id"), rs.getString(prefix + "template_key"), rs.getLong(prefix + "group_id"),
+                rs.getString(prefix + "name"), rs.getString(prefix + "version"), rs.getString(prefix + "variant"),
+                rs.getInt(prefix + "arch"), rs.getString(prefix + "os_type"), rs.getString(prefix + "description"),
+                rs.getString(prefix + "icon"), rs.getString(prefix + "source_url"), parseRuncmd(rs.getString(prefix + "runcmd")),
+                rs.getBoolean(prefix + "vnc"), rs.getBoolean(prefix + "eol"), rs.getBoolean(prefix + "enabled"));
     }
 
     private static List<String> parseRuncmd(String json) {

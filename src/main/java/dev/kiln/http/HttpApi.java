@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Javalin application: bearer authentication, error mapping in one place, and the routes
- * each domain registers. Every answer is JSON, whatever the {@code Accept} header says.
+ * each domain registers. Every answer is JSON, whatever the {@code Accept} header says, except
+ * {@code GET /metrics} (Prometheus' text format).
  */
 public final class HttpApi {
 
@@ -41,8 +42,10 @@ public final class HttpApi {
             config.http.strictContentTypes = false;
             config.http.maxRequestSize = 1_000_000;
             config.jetty.modifyServer(connectors);
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
 
             config.routes.before("/api/*", tokens::require);
+            config.routes.before("/metrics", tokens::require);
             routes.forEach(r -> r.register(config.routes));
 
             config.routes.exception(ValidationException.class, (e, ctx) -> errors(ctx, 422, e.errors()));

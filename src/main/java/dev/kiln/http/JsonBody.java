@@ -60,6 +60,11 @@ public final class JsonBody {
         return new JsonBody(Json.object());
     }
 
+    /** The body as a JSON object, for callers that hand it on whole (an empty body is {@code {}}). */
+    public ObjectNode asObject() {
+        return fields;
+    }
+
     /** True when the key is present with a non-null value. */
     public boolean has(String key) {
         JsonNode value = fields.get(key);
@@ -111,7 +116,8 @@ public final class JsonBody {
         if (value == null || value.isNull()) {
             return null;
         }
-        if (value.isNumber()) {
+        // 1e400 parses as an infinite double, which has no decimal value: it is rejected below.
+        if (value.isNumber() && (value.isBigDecimal() || Double.isFinite(value.doubleValue()))) {
             return value.decimalValue();
         }
         if (value.isTextual() && DECIMAL.matcher(value.textValue()).matches()) {
@@ -164,6 +170,11 @@ public final class JsonBody {
         if (value == null || value.isNull()) {
             return null;
         }
+        if (value.isTextual() && hasUnpairedSurrogate(value.textValue())) {
+            // An escape such as "\ud800" on its own encodes no character, and PostgreSQL would store it as "?".
+            errors.add("The " + key + " field is not valid Unicode text: it contains an unpaired surrogate escape.");
+            return null;
+        }
         if (value.isTextual()) {
             return value.textValue();
         }
@@ -195,6 +206,27 @@ public final class JsonBody {
         return out;
     }
 
+    /** A list of strings; null when absent. */
+    public List<String> optionalStringList(String key) {
+        JsonNode value = fields.get(key);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isArray()) {
+            errors.add("The " + key + " field must be an array of strings (got " + describe(value) + ").");
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : value) {
+            if (!item.isTextual()) {
+                errors.add("The " + key + " field must contain only strings (got " + describe(item) + ").");
+                return null;
+            }
+            out.add(item.textValue());
+        }
+        return out;
+    }
+
     /** Records a violation found by the caller's own rule. */
     public void reject(String error) {
         errors.add(error);
@@ -205,6 +237,18 @@ public final class JsonBody {
         if (!errors.isEmpty()) {
             throw new ValidationException(errors);
         }
+    }
+
+    private static boolean hasUnpairedSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(JsonNode value) {

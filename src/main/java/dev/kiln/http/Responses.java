@@ -3,9 +3,16 @@ package dev.kiln.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 /** Writes JSON answers; every response of the API goes through here or the error mapper. */
 public final class Responses {
+
+    private static final Pattern ASCII_ID = Pattern.compile("[0-9]{1,18}");
 
     private Responses() {
     }
@@ -35,18 +42,36 @@ public final class Responses {
     /** Parses a path parameter as a positive id, or answers 404 with the given message. */
     public static long id(Context ctx, String name, String notFoundMessage) {
         String raw = ctx.pathParam(name);
-        try {
+        // ASCII digits only, because Long.parseLong also reads other scripts' digits (the full-width "１").
+        // An id that is not a number names nothing: the same answer as an unknown id.
+        if (ASCII_ID.matcher(raw).matches()) {
             long id = Long.parseLong(raw);
             if (id > 0) {
                 return id;
             }
-        } catch (NumberFormatException ignored) {
-            // An id that is not a number names nothing: the same answer as an unknown id.
         }
         throw new dev.kiln.NotFoundException(notFoundMessage);
     }
 
+    /**
+     * Parses the request body as JSON.
+     *
+     * @throws MalformedJsonException when the bytes are not UTF-8 (they are never replaced by U+FFFD)
+     *     or not JSON
+     */
     public static JsonBody body(Context ctx) {
-        return JsonBody.parse(ctx.body());
+        return JsonBody.parse(strictUtf8(ctx.bodyAsBytes()));
+    }
+
+    private static String strictUtf8(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new MalformedJsonException("request body is not valid UTF-8");
+        }
     }
 }

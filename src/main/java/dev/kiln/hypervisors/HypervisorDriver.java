@@ -36,6 +36,12 @@ public interface HypervisorDriver extends AutoCloseable {
     /** Stops the domain at once, like pulling the power cord. */
     String powerOff(String serverUuid);
 
+    /**
+     * Sets a guest user's password through the QEMU guest agent of the running domain. The
+     * password is sent to the guest only; outputs and logs never contain it.
+     */
+    String setUserPassword(String serverUuid, String user, String password);
+
     /** Destroys and undefines the domain and deletes its volumes; absent parts are skipped. */
     String delete(String serverUuid);
 

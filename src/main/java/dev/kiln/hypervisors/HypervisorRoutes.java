@@ -22,6 +22,7 @@ public final class HypervisorRoutes implements Routes {
     public void register(RoutesConfig routes) {
         routes.get("/api/v1/compute/hypervisors/groups", this::listGroups);
         routes.get("/api/v1/compute/hypervisors/groups/{id}", this::getGroup);
+        routes.get("/api/v1/compute/hypervisors/groups/{id}/resources", this::groupResources);
         routes.get("/api/v1/compute/hypervisors", this::listHypervisors);
         routes.get("/api/v1/compute/hypervisors/{id}", this::getHypervisor);
     }
@@ -35,6 +36,29 @@ public final class HypervisorRoutes implements Routes {
         long id = Responses.id(ctx, "id", "hypervisor group not found");
         HypervisorGroup group = store.findGroup(id).orElseThrow(() -> new NotFoundException("hypervisor group not found"));
         Responses.data(ctx, HypervisorViews.group(group));
+    }
+
+    /** Each hypervisor of the group with its capacity and what its servers use. */
+    private void groupResources(Context ctx) {
+        long id = Responses.id(ctx, "id", "hypervisor group not found");
+        store.findGroup(id).orElseThrow(() -> new NotFoundException("hypervisor group not found"));
+        Map<Long, Allocation> used = store.allocations();
+        var rows = store.hypervisors().stream()
+                .filter(h -> h.groupId() == id)
+                .map(h -> {
+                    var row = dev.kiln.http.Json.object();
+                    var hypervisor = row.putObject("hypervisor");
+                    hypervisor.put("id", h.id());
+                    hypervisor.put("name", h.name());
+                    hypervisor.put("enabled", h.enabled());
+                    hypervisor.put("prohibit", h.maintenance());
+                    hypervisor.put("accept", h.enabled() && !h.maintenance());
+                    hypervisor.put("commissioned", true);
+                    row.set("resources", HypervisorViews.resources(h, used.getOrDefault(h.id(), Allocation.NONE)));
+                    return row;
+                })
+                .toList();
+        Responses.json(ctx, 200, Paginator.of(ctx).bodyOf(ctx, rows));
     }
 
     private void listHypervisors(Context ctx) {

@@ -13,6 +13,16 @@ import org.jdbi.v3.core.Jdbi;
 /** Reads hypervisors and groups, and sums what the servers on each hypervisor use. */
 public final class HypervisorStore {
 
+    /** The {@code hypervisor_group} columns that {@link #mapGroup(ResultSet, String)} reads. */
+    public static final List<String> GROUP_COLUMNS = List.of("id", "name", "description", "distribution_type", "enabled",
+            "is_default", "created", "updated");
+
+    /** The {@code hypervisor} columns that {@link #mapHypervisor(ResultSet, String)} reads. */
+    public static final List<String> HYPERVISOR_COLUMNS = List.of("id", "name", "group_id", "driver", "uri", "ip", "storage_pool",
+            "domain_type", "bridge", "full_copy_disks", "console_log_dir", "data_dir", "max_memory_mb", "max_cpu_cores",
+            "max_storage_gb", "max_servers", "max_concurrent_builds", "simulator_delay_ms", "enabled", "maintenance", "created",
+            "updated");
+
     private final Jdbi jdbi;
 
     public HypervisorStore(Jdbi jdbi) {
@@ -73,19 +83,30 @@ public final class HypervisorStore {
     }
 
     static HypervisorGroup mapGroup(ResultSet rs) throws SQLException {
-        return new HypervisorGroup(rs.getLong("id"), rs.getString("name"), rs.getString("description"),
-                rs.getInt("distribution_type"), rs.getBoolean("enabled"), rs.getBoolean("is_default"),
-                rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class));
+        return mapGroup(rs, "");
+    }
+
+    /** Maps a group whose column labels start with {@code prefix} (see {@link #GROUP_COLUMNS}). */
+    public static HypervisorGroup mapGroup(ResultSet rs, String prefix) throws SQLException {
+        return new HypervisorGroup(rs.getLong(prefix + "id"), rs.getString(prefix + "name"), rs.getString(prefix + "description"),
+                rs.getInt(prefix + "distribution_type"), rs.getBoolean(prefix + "enabled"), rs.getBoolean(prefix + "is_default"),
+                rs.getObject(prefix + "created", OffsetDateTime.class), rs.getObject(prefix + "updated", OffsetDateTime.class));
     }
 
     static Hypervisor mapHypervisor(ResultSet rs) throws SQLException {
-        HypervisorConnection connection = new HypervisorConnection(rs.getString("name"), rs.getString("driver"), rs.getString("uri"),
-                rs.getString("storage_pool"), rs.getString("domain_type"), rs.getString("bridge"),
-                rs.getBoolean("full_copy_disks"), rs.getString("console_log_dir"));
-        return new Hypervisor(rs.getLong("id"), rs.getString("name"), rs.getLong("group_id"), rs.getString("ip"), connection,
-                rs.getString("data_dir"), rs.getInt("max_memory_mb"), rs.getInt("max_cpu_cores"), rs.getInt("max_storage_gb"),
-                rs.getInt("max_servers"), rs.getInt("max_concurrent_builds"), rs.getInt("simulator_delay_ms"),
-                rs.getBoolean("enabled"), rs.getBoolean("maintenance"),
-                rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class));
+        return mapHypervisor(rs, "");
+    }
+
+    /** Maps a hypervisor whose column labels start with {@code prefix} (see {@link #HYPERVISOR_COLUMNS}). */
+    public static Hypervisor mapHypervisor(ResultSet rs, String prefix) throws SQLException {
+        HypervisorConnection connection = new HypervisorConnection(rs.getString(prefix + "name"), rs.getString(prefix + "driver"),
+                rs.getString(prefix + "uri"), rs.getString(prefix + "storage_pool"), rs.getString(prefix + "domain_type"),
+                rs.getString(prefix + "bridge"), rs.getBoolean(prefix + "full_copy_disks"), rs.getString(prefix + "console_log_dir"));
+        return new Hypervisor(rs.getLong(prefix + "id"), rs.getString(prefix + "name"), rs.getLong(prefix + "group_id"),
+                rs.getString(prefix + "ip"), connection, rs.getString(prefix + "data_dir"), rs.getInt(prefix + "max_memory_mb"),
+                rs.getInt(prefix + "max_cpu_cores"), rs.getInt(prefix + "max_storage_gb"), rs.getInt(prefix + "max_servers"),
+                rs.getInt(prefix + "max_concurrent_builds"), rs.getInt(prefix + "simulator_delay_ms"),
+                rs.getBoolean(prefix + "enabled"), rs.getBoolean(prefix + "maintenance"),
+                rs.getObject(prefix + "created", OffsetDateTime.class), rs.getObject(prefix + "updated", OffsetDateTime.class));
     }
 }

@@ -46,7 +46,7 @@ public record Inventory(
      * netmask, or ipv6 with a {@code prefix} (CIDR) cut into subnets of {@code subnetLength}.
      */
     public record IpBlockEntry(String name, String group, String type, String first, String last, String gateway,
-            String netmask, String prefix, Integer subnetLength, List<String> resolvers) {
+            String netmask, String prefix, Integer subnetLength, List<String> resolvers, Boolean enabled) {
     }
 
     /** A group of OS templates, such as "Debian". */

@@ -8,6 +8,7 @@ import dev.kiln.Times;
 import dev.kiln.ValidationException;
 import dev.kiln.http.Json;
 import dev.kiln.network.Addresses;
+import dev.kiln.network.NetworkStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -44,11 +45,11 @@ public final class InventoryApplier {
             ObjectMapper mapper = new ObjectMapper(new YAMLFactory()).enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
             Inventory inventory = mapper.readValue(yaml, Inventory.class);
             if (inventory == null) {
-                throw new KilnException("inventory " + source + " is empty");
+                throw new ValidationException("inventory " + source + " is empty");
             }
             return inventory;
         } catch (IOException e) {
-            throw new KilnException("inventory " + source + " could not be read: " + e.getMessage(), e);
+            throw new ValidationException("inventory " + source + " could not be read: " + e.getMessage().lines().findFirst().orElse(""));
         }
     }
 
@@ -186,14 +187,15 @@ public final class InventoryApplier {
         String sql = existing.isPresent()
                 ? "UPDATE ip_block SET group_id = :group, ip_version = :version, gateway = :gateway, netmask = :netmask, "
                         + "ipv6_prefix = :prefix, ipv6_prefix_len = :prefixLen, ipv6_subnet_len = :subnetLen, resolver1 = :r1, "
-                        + "resolver2 = :r2, updated = :now WHERE id = :id"
+                        + "resolver2 = :r2, enabled = :enabled, updated = :now WHERE id = :id"
                 : "INSERT INTO ip_block (name, group_id, ip_version, gateway, netmask, ipv6_prefix, ipv6_prefix_len, "
-                        + "ipv6_subnet_len, resolver1, resolver2, created, updated) VALUES (:name, :group, :version, :gateway, "
-                        + ":netmask, :prefix, :prefixLen, :subnetLen, :r1, :r2, :now, :now)";
+                        + "ipv6_subnet_len, resolver1, resolver2, enabled, created, updated) VALUES (:name, :group, :version, :gateway, "
+                        + ":netmask, :prefix, :prefixLen, :subnetLen, :r1, :r2, :enabled, :now, :now)";
         h.createUpdate(sql).bind("id", existing.orElse(null)).bind("name", name).bind("group", groupId).bind("version", version)
                 .bind("gateway", b.gateway()).bind("netmask", b.netmask()).bind("prefix", prefix).bind("prefixLen", prefixLength)
                 .bind("subnetLen", subnetLength).bind("r1", resolvers.isEmpty() ? null : resolvers.get(0))
-                .bind("r2", resolvers.size() < 2 ? null : resolvers.get(1)).bind("now", now).execute();
+                .bind("r2", resolvers.size() < 2 ? null : resolvers.get(1)).bind("enabled", or(b.enabled(), true))
+                .bind("now", now).execute();
         long blockId = idByName(h, "ip_block", name).orElseThrow();
         return version == 4 ? addRange(h, blockId, where, b) : 0;
     }
@@ -205,17 +207,7 @@ public final class InventoryApplier {
             throw new ValidationException(where + ": range " + b.first() + " to " + b.last() + " must be ascending and at most "
                     + MAX_IPV4_RANGE + " addresses");
         }
-        long gateway = Addresses.ipv4ToLong(b.gateway());
-        int added = 0;
-        for (long value = first; value <= last; value++) {
-            if (value == gateway) {
-                continue;
-            }
-            added += h.createUpdate("INSERT INTO ipv4_address (block_id, address) SELECT :block, :address "
-                            + "WHERE NOT EXISTS (SELECT 1 FROM ipv4_address WHERE address = :address)")
-                    .bind("block", blockId).bind("address", Addresses.longToIpv4(value)).execute();
-        }
-        return added;
+        return new NetworkStore().addIpv4Range(h, blockId, first, last, Addresses.ipv4ToLong(b.gateway()));
     }
 
     private void applyTemplateGroup(Handle h, Inventory.TemplateGroupEntry g, OffsetDateTime now) {

@@ -3,7 +3,9 @@ package dev.kiln.network;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.NotFoundException;
 import dev.kiln.Times;
+import dev.kiln.ValidationException;
 import dev.kiln.http.Json;
+import dev.kiln.http.JsonBody;
 import dev.kiln.http.Paginator;
 import dev.kiln.http.Responses;
 import dev.kiln.http.Routes;
@@ -15,8 +17,13 @@ import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-/** {@code GET /connectivity/ipblocks} and {@code GET /connectivity/ipblocks/{id}}, with usage counts. */
+/**
+ * {@code GET /connectivity/ipblocks}, {@code GET /connectivity/ipblocks/{id}} with usage counts, and
+ * {@code POST /connectivity/ipblocks/{id}/ipv4} to add an address range.
+ */
 public final class NetworkRoutes implements Routes {
+
+    private static final int MAX_RANGE = 65_536;
 
     private final Jdbi jdbi;
 
@@ -28,6 +35,36 @@ public final class NetworkRoutes implements Routes {
     public void register(RoutesConfig routes) {
         routes.get("/api/v1/connectivity/ipblocks", this::list);
         routes.get("/api/v1/connectivity/ipblocks/{id}", this::get);
+        routes.post("/api/v1/connectivity/ipblocks/{id}/ipv4", this::addRange);
+    }
+
+    /** Adds {@code start}..{@code end} ({@code type} must be {@code range}) to an IPv4 block; 204. */
+    private void addRange(Context ctx) {
+        long id = Responses.id(ctx, "id", "ip block not found");
+        JsonBody body = Responses.body(ctx);
+        String type = body.requiredString("type");
+        String start = body.requiredString("start");
+        String end = body.requiredString("end");
+        body.validate();
+        if (!"range".equals(type)) {
+            throw new ValidationException("The type field must be range.");
+        }
+        long first = Addresses.ipv4ToLong(start);
+        long last = Addresses.ipv4ToLong(end);
+        if (last < first || last - first >= MAX_RANGE) {
+            throw new ValidationException("The range " + start + " to " + end + " must be ascending and at most " + MAX_RANGE
+                    + " addresses.");
+        }
+        jdbi.useTransaction(h -> {
+            IpBlock block = h.createQuery("SELECT * FROM ip_block WHERE id = :id").bind("id", id)
+                    .map((rs, c) -> NetworkStore.mapBlock(rs)).findOne()
+                    .orElseThrow(() -> new NotFoundException("ip block not found"));
+            if (block.ipVersion() != 4) {
+                throw new ValidationException("IP block " + id + " is an IPv6 block; IPv4 ranges go into IPv4 blocks.");
+            }
+            new NetworkStore().addIpv4Range(h, id, first, last, Addresses.ipv4ToLong(block.gateway()));
+        });
+        Responses.noContent(ctx);
     }
 
     private void list(Context ctx) {

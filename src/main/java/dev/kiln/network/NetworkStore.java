@@ -117,6 +117,25 @@ public final class NetworkStore {
         return Optional.empty();
     }
 
+    /**
+     * Adds the addresses {@code first}..{@code last} to an IPv4 block, skipping the gateway and
+     * addresses that any block already has.
+     *
+     * @return how many addresses were new
+     */
+    public int addIpv4Range(Handle h, long blockId, long first, long last, long gateway) {
+        int added = 0;
+        for (long value = first; value <= last; value++) {
+            if (value == gateway) {
+                continue;
+            }
+            added += h.createUpdate("INSERT INTO ipv4_address (block_id, address) SELECT :block, :address "
+                            + "WHERE NOT EXISTS (SELECT 1 FROM ipv4_address WHERE address = :address)")
+                    .bind("block", blockId).bind("address", Addresses.longToIpv4(value)).execute();
+        }
+        return added;
+    }
+
     public void releaseAll(Handle h, long serverId) {
         h.createUpdate("UPDATE ipv4_address SET server_id = NULL, position = NULL, assigned = NULL, rdns = NULL WHERE server_id = :server")
                 .bind("server", serverId).execute();

@@ -10,6 +10,7 @@ public final class Actions {
     public static final String POWEROFF = "poweroff_server";
     public static final String DELETE = "delete_server";
     public static final String SUSPEND = "suspend_server";
+    public static final String RESET_PASSWORD = "reset_password";
 
     private Actions() {
     }

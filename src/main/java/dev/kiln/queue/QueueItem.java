@@ -6,7 +6,7 @@ import java.time.OffsetDateTime;
  * A queued action on a server, such as a build or a power action.
  *
  * @param status {@code queued}, {@code running}, {@code done} or {@code failed}
- * @param payload the action's parameters as JSON (never a secret)
+ * @param payload the action's parameters as JSON; a secret in it is sealed with the secret key
  * @param leaseOwner the worker that holds the item while it runs
  * @param leaseUntil when the lease lapses unless the holder renews it
  */

@@ -9,7 +9,10 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Records the steps of one claimed queue item and moves its progress. Each step runs only while
- * the worker still holds the lease; a failed step is recorded before its error propagates.
+ * the worker still holds the lease; a failed step is recorded before its error propagates. A
+ * step that ends after the lease was lost is not recorded and ends the run with
+ * {@link LeaseLostException}, so the item's new holder alone writes its steps and decides its
+ * outcome.
  */
 public final class StepRecorder {
 
@@ -35,7 +38,8 @@ public final class StepRecorder {
     /**
      * Runs one step and records it with its output (or the error message) under {@code type}.
      *
-     * @throws LeaseLostException when the lease lapsed before the step could start
+     * @throws LeaseLostException when the lease was lost before the step started or while it ran;
+     *     the step's own error, if any, is attached as suppressed
      */
     public String step(String type, Supplier<String> action) {
         checkLease();
@@ -45,21 +49,38 @@ public final class StepRecorder {
             output = action.get();
         } catch (RuntimeException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            jdbi.useHandle(h -> store.recordStep(h, item.id(), type, false, message, started, Times.now(clock)));
+            if (!recordIfHeld(type, false, message, started)) {
+                LeaseLostException lost = new LeaseLostException(item.id());
+                lost.addSuppressed(e);
+                throw lost;
+            }
             throw e;
         }
         done++;
-        int progress = Math.min(99, done * 100 / totalSteps);
         String recorded = output == null ? "" : output;
-        boolean held = jdbi.inTransaction(h -> {
-            store.recordStep(h, item.id(), type, true, recorded, started, Times.now(clock));
-            return store.progress(h, item.id(), owner, progress, Times.now(clock));
-        });
-        if (!held) {
-            leaseLost.set(true);
+        if (!recordIfHeld(type, true, recorded, started)) {
             throw new LeaseLostException(item.id());
         }
         return recorded;
+    }
+
+    /**
+     * Moves the progress and records the step in one transaction if this worker still holds
+     * the item. Otherwise it writes nothing and marks the lease as lost.
+     */
+    private boolean recordIfHeld(String type, boolean success, String output, OffsetDateTime started) {
+        int progress = Math.min(99, done * 100 / totalSteps);
+        boolean held = jdbi.inTransaction(h -> {
+            if (!store.progress(h, item.id(), owner, progress, Times.now(clock))) {
+                return false;
+            }
+            store.recordStep(h, item.id(), type, success, output, started, Times.now(clock));
+            return true;
+        });
+        if (!held) {
+            leaseLost.set(true);
+        }
+        return held;
     }
 
     public void checkLease() {

@@ -42,6 +42,8 @@ public final class Workers implements AutoCloseable {
     private final Semaphore wakeUp = new Semaphore(0);
     private final Map<Long, AtomicBoolean> held = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean();
+    /** Set by {@link #close()}; a failure after it is taken as caused by the interrupt, not by the item. */
+    private volatile boolean stopping;
     private ExecutorService pool;
     private ScheduledExecutorService heartbeat;
 
@@ -175,14 +177,24 @@ public final class Workers implements AutoCloseable {
         } catch (LeaseLostException e) {
             LOG.warn("queue item {} (server {}): {}; this worker stops working on it", item.id(), item.serverId(), e.getMessage());
         } catch (RuntimeException e) {
-            fail(item, owner, handler, e);
+            if (stopping) {
+                handOver(item, owner, e);
+            } else {
+                fail(item, owner, handler, e);
+            }
         } finally {
-            held.remove(item.id());
+            // Remove only this run's entry: another worker of this node may hold the item by now.
+            held.remove(item.id(), lost);
         }
     }
 
     private void fail(QueueItem item, String owner, QueueHandler handler, Exception failure) {
         String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+        if (!holdForCleanUp(item, owner)) {
+            LOG.warn("queue item {} (server {}, {}): failed after {} lost its lease: {}; no clean-up, because the new holder "
+                    + "decides the outcome", item.id(), item.serverId(), item.action(), owner, message);
+            return;
+        }
         LOG.warn("queue item {} (server {}, {}): failed: {}; cleaning up and releasing the server",
                 item.id(), item.serverId(), item.action(), message);
         if (handler != null) {
@@ -198,6 +210,36 @@ public final class Workers implements AutoCloseable {
                 handler.failed(h, item, message);
             }
         });
+    }
+
+    /**
+     * Ends the lease at once instead of failing the item, so that another worker resumes it,
+     * because the failure came from stopping this node, which interrupts driver calls.
+     */
+    private void handOver(QueueItem item, String owner, RuntimeException failure) {
+        // Clear the interrupt for the update, because connection pools may refuse an interrupted thread.
+        boolean interrupted = Thread.interrupted();
+        try {
+            OffsetDateTime now = Times.now(clock);
+            boolean released = jdbi.withHandle(h -> store.renew(h, item.id(), owner, now, now));
+            LOG.warn("queue item {} (server {}, {}): stopped by the node's shutdown ({}); {}", item.id(), item.serverId(),
+                    item.action(), failure.getMessage(), released
+                            ? "its lease ends now, so another worker resumes it"
+                            : "another worker holds it already");
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Extends the lease if {@code owner} still holds the item, so that no other worker takes it
+     * over while the clean-up runs; false means another worker holds it now.
+     */
+    private boolean holdForCleanUp(QueueItem item, String owner) {
+        OffsetDateTime now = Times.now(clock);
+        return jdbi.withHandle(h -> store.renew(h, item.id(), owner, now, now.plus(lease)));
     }
 
     private static int stepCount(QueueHandler handler) {
@@ -224,6 +266,7 @@ public final class Workers implements AutoCloseable {
         if (!running.compareAndSet(true, false)) {
             return;
         }
+        stopping = true;
         heartbeat.shutdownNow();
         pool.shutdownNow();
         try {

@@ -113,7 +113,9 @@ public final class Deletion implements Routes, QueueHandler {
         long id = item.serverId();
         network.releaseAll(h, id);
         h.createUpdate("DELETE FROM server_ssh_key WHERE server_id = :id").bind("id", id).execute();
-        h.createUpdate("DELETE FROM server_disk WHERE server_id = :id").bind("id", id).execute();
+        for (String table : new String[] {"server_disk", "server_traffic"}) {
+            h.createUpdate("DELETE FROM " + table + " WHERE server_id = :id").bind("id", id).execute();
+        }
         h.createUpdate("UPDATE server SET locked_queue_id = NULL WHERE id = :id").bind("id", id).execute();
         h.createUpdate("DELETE FROM queue_step WHERE queue_item_id IN (SELECT id FROM queue_item WHERE server_id = :id)")
                 .bind("id", id).execute();

@@ -75,7 +75,7 @@ public final class ModifyRoutes implements Routes {
         JsonBody body = Responses.body(ctx);
         Long memory = body.requiredLong("memory");
         body.validate();
-        int value = checkRange("memory", memory, 128, 4_194_304);
+        int value = checkRange("memory", memory, 256, 4_194_304);
         update(id, "memory_mb = :value", value, (h, s) -> checkFits(h, s, value - s.memoryMb(), 0, 0));
         ctx.status(201);
     }
@@ -98,7 +98,7 @@ public final class ModifyRoutes implements Routes {
         JsonBody body = Responses.body(ctx);
         Long traffic = body.requiredLong("traffic");
         body.validate();
-        update(id, "traffic_gb = :value", checkRange("traffic", traffic, 0, 10_000_000), null);
+        update(id, "traffic_gb = :value", checkRange("traffic", traffic, 0, 999_999_999), null);
         ctx.status(201);
     }
 

@@ -33,9 +33,8 @@ public final class PowerActions implements Routes, QueueHandler {
             "boot", Actions.BOOT, "shutdown", Actions.SHUTDOWN, "restart", Actions.RESTART, "poweroff", Actions.POWEROFF);
 
     private final Jdbi jdbi;
-    private final ServerStore servers;
+    private final ServerLocks locks;
     private final ServerService serverService;
-    private final QueueStore queue;
     private final Drivers drivers;
     private final Clock clock;
     private final Runnable wakeWorkers;
@@ -43,9 +42,8 @@ public final class PowerActions implements Routes, QueueHandler {
     public PowerActions(Jdbi jdbi, ServerStore servers, ServerService serverService, QueueStore queue, Drivers drivers,
             Clock clock, Runnable wakeWorkers) {
         this.jdbi = jdbi;
-        this.servers = servers;
+        this.locks = new ServerLocks(servers, queue);
         this.serverService = serverService;
-        this.queue = queue;
         this.drivers = drivers;
         this.clock = clock;
         this.wakeWorkers = wakeWorkers;
@@ -69,26 +67,14 @@ public final class PowerActions implements Routes, QueueHandler {
     }
 
     private long enqueue(Handle h, long serverId, String action) {
-        Server server = servers.find(h, serverId).orElseThrow(() -> new NotFoundException("server not found"));
-        if (server.lockedQueueId() != null) {
-            throw new LockedException("server is locked by queue item " + server.lockedQueueId()
-                    + " in progress; try again when it has finished");
-        }
+        Server server = locks.requireFree(h, serverId);
         if (server.commissionStatus() != Server.BUILT) {
             throw new ValidationException("The server has no operating system installed yet; build it first.");
         }
         if (server.suspended() && (Actions.BOOT.equals(action) || Actions.RESTART.equals(action))) {
             throw new LockedException("server is suspended; unsuspend it before booting");
         }
-        var now = Times.now(clock);
-        long itemId = queue.insert(h, serverId, server.hypervisorId(), action, "{}", now);
-        int locked = h.createUpdate("UPDATE server SET locked_queue_id = :item, version = version + 1, updated = :now "
-                        + "WHERE id = :id AND version = :version AND locked_queue_id IS NULL")
-                .bind("item", itemId).bind("now", now).bind("id", serverId).bind("version", server.version()).execute();
-        if (locked == 0) {
-            throw new LockedException("server is locked by another action in progress; try again when it has finished");
-        }
-        return itemId;
+        return locks.enqueue(h, server, action, "{}", Times.now(clock), null);
     }
 
     @Override
@@ -122,9 +108,7 @@ public final class PowerActions implements Routes, QueueHandler {
     }
 
     private void release(Handle h, QueueItem item) {
-        h.createUpdate("UPDATE server SET locked_queue_id = NULL, version = version + 1, updated = :now "
-                        + "WHERE id = :id AND locked_queue_id = :item")
-                .bind("now", Times.now(clock)).bind("id", item.serverId()).bind("item", item.id()).execute();
+        ServerLocks.release(h, item.serverId(), item.id(), Times.now(clock));
     }
 
     /** Handlers by action, for the workers. */

@@ -10,6 +10,9 @@ import java.time.OffsetDateTime;
  * @param deleteAfter when a scheduled deletion runs, or null
  * @param cpuThrottle share of CPU time withheld from the guest, in percent (0 = none)
  * @param resumeOnUnsuspend whether unsuspending boots the server (it was running when suspended)
+ * @param ipWhitelist JSON list of {@code {"type":4|6,"ip":…,"mask":N}} the interface may also send from
+ * @param customXml JSON object of custom libvirt XML parts, each {@code {"xml":…,"enabled":…}}
+ * @param backupPlanId the backup plan, or null for none
  */
 public record Server(
         long id,
@@ -45,7 +48,10 @@ public record Server(
         OffsetDateTime created,
         OffsetDateTime updated,
         int cpuThrottle,
-        boolean resumeOnUnsuspend) {
+        boolean resumeOnUnsuspend,
+        String ipWhitelist,
+        String customXml,
+        Long backupPlanId) {
 
     public static final int CREATED = 0;
     public static final int QUEUED = 1;

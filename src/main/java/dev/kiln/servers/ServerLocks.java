@@ -22,6 +22,11 @@ final class ServerLocks {
 
     /** Loads the server or answers 404; 423 when a queued or running item holds it. */
     Server requireFree(Handle h, long serverId) {
+        return requireFree(servers, h, serverId);
+    }
+
+    /** Like {@link #requireFree(Handle, long)}, for routes that change a server without queueing an item. */
+    static Server requireFree(ServerStore servers, Handle h, long serverId) {
         Server server = servers.find(h, serverId).orElseThrow(() -> new NotFoundException("server not found"));
         if (server.lockedQueueId() != null) {
             throw new LockedException("server is locked by queue item " + server.lockedQueueId()

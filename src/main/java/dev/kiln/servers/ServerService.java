@@ -1,6 +1,5 @@
 package dev.kiln.servers;
 
-import dev.kiln.NotFoundException;
 import dev.kiln.Times;
 import dev.kiln.ValidationException;
 import dev.kiln.catalog.CatalogStore;
@@ -19,7 +18,6 @@ import dev.kiln.users.UserStore;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Comparator;
-import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -36,6 +34,7 @@ public final class ServerService {
     private final QueueStore queue;
     private final SecretBox secrets;
     private final Clock clock;
+    private final ServerDetailsLoader detailsLoader;
 
     public ServerService(Jdbi jdbi, ServerStore servers, UserStore users, HypervisorStore hypervisors, CatalogStore catalog,
             NetworkStore network, QueueStore queue, SecretBox secrets, Clock clock) {
@@ -48,6 +47,7 @@ public final class ServerService {
         this.queue = queue;
         this.secrets = secrets;
         this.clock = clock;
+        this.detailsLoader = new ServerDetailsLoader(users, network);
     }
 
     /**
@@ -95,21 +95,9 @@ public final class ServerService {
         return jdbi.inTransaction(h -> details(h, id));
     }
 
+    /** Loads what the server view shows, in five statements ({@link ServerDetailsLoader}). */
     public ServerDetails details(Handle h, long id) {
-        Server server = servers.find(h, id).orElseThrow(() -> new NotFoundException("server not found"));
-        User owner = users.find(h, server.ownerId()).orElseThrow();
-        Hypervisor hypervisor = hypervisors.find(h, server.hypervisorId()).orElseThrow();
-        HypervisorGroup group = hypervisors.findGroup(h, hypervisor.groupId()).orElseThrow();
-        Allocation allocation = hypervisors.allocation(h, hypervisor.id());
-        List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
-                .map((rs, ctx) -> new Disk(rs.getLong("id"), rs.getLong("server_id"), rs.getString("drive"),
-                        rs.getInt("capacity_gb"), rs.getString("disk_type"), rs.getInt("status"),
-                        rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class)))
-                .list();
-        var template = server.osTemplateId() == null ? null : catalog.findTemplate(h, server.osTemplateId()).orElse(null);
-        var keys = users.keys(h, servers.sshKeyIds(h, id));
-        return new ServerDetails(server, owner, hypervisor, group, allocation, network.ipv4OfServer(h, id),
-                network.ipv6OfServer(h, id), disks, template, keys, queue.lastActivity(h, id).orElse(null));
+        return detailsLoader.load(h, id);
     }
 
     private Resolved resolve(Handle h, CreateRequest request) {

@@ -59,7 +59,8 @@ public final class ServerStore {
                 rs.getInt("swap_mb"), rs.getString("mac"), nullableLong(rs, "locked_queue_id"),
                 rs.getObject("delete_after", OffsetDateTime.class), rs.getLong("version"),
                 rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class),
-                rs.getInt("cpu_throttle"), rs.getBoolean("resume_on_unsuspend"));
+                rs.getInt("cpu_throttle"), rs.getBoolean("resume_on_unsuspend"), rs.getString("ip_whitelist"),
+                rs.getString("custom_xml"), nullableLong(rs, "backup_plan_id"));
     }
 
     private static Long nullableLong(ResultSet rs, String column) throws SQLException {

@@ -72,7 +72,7 @@ public final class ServerView {
         out.set("traffic", traffic(s));
         out.set("settings", settings(d, decryptedPassword));
         out.set("cpu", cpu(s));
-        out.set("customXML", customXml());
+        out.set("customXML", customXml(s));
         out.putArray("qemuCommandline");
         // NOTE: VirtFusion's guest agent also reports a console screenshot (qemuAgent.os.screen);
         // Kiln runs no guest agent yet, so the object stays empty.
@@ -80,7 +80,12 @@ public final class ServerView {
         out.set("os", os(d));
         out.set("media", media());
         ObjectNode backupPlan = out.putObject("backupPlan");
-        backupPlan.putNull("id");
+        if (s.backupPlanId() == null) {
+            backupPlan.putNull("id");
+        } else {
+            backupPlan.put("id", s.backupPlanId());
+        }
+        // NOTE: Kiln has no backup plan catalog yet, so a plan is known by its id alone.
         backupPlan.putNull("name");
         ObjectNode vnc = out.putObject("vnc");
         putText(vnc, "ip", d.hypervisor().ip());
@@ -134,19 +139,18 @@ public final class ServerView {
         out.put("uefiType", 0);
         out.put("cloudInit", true);
         out.put("cloudInitType", 1);
-        if (d.template() == null) {
-            out.putArray("config");
-        } else {
-            ObjectNode cloudInit = out.putObject("config").putObject("cloud.init");
-            ArrayNode runcmd = cloudInit.putObject("on.all").putObject("user.data").putArray("runcmd");
+        // Always an object, so typed clients see one type; without a template the runcmd list is empty.
+        ObjectNode cloudInit = out.putObject("config").putObject("cloud.init");
+        ArrayNode runcmd = cloudInit.putObject("on.all").putObject("user.data").putArray("runcmd");
+        if (d.template() != null) {
             d.template().runcmd().forEach(runcmd::add);
-            cloudInit.putObject("on.password").putArray("user.data");
-            cloudInit.putObject("on.sshkey").putArray("user.data");
-            cloudInit.putObject("on.allpre").putArray("user.data");
-            cloudInit.putObject("on.allpost").putArray("user.data");
-            cloudInit.putArray("on.network");
-            cloudInit.putArray("on.network.libvirtrouted");
         }
+        cloudInit.putObject("on.password").putArray("user.data");
+        cloudInit.putObject("on.sshkey").putArray("user.data");
+        cloudInit.putObject("on.allpre").putArray("user.data");
+        cloudInit.putObject("on.allpost").putArray("user.data");
+        cloudInit.putArray("on.network");
+        cloudInit.putArray("on.network.libvirtrouted");
         out.putArray("userConfig");
         out.putArray("bootOrder").add("hd").add("cdrom");
         out.put("tpmType", 0);
@@ -196,7 +200,7 @@ public final class ServerView {
         out.put("type", "inherit");
         out.put("typeExact", "host-model");
         out.put("shares", 1024);
-        out.put("throttle", 0);
+        out.put("throttle", s.cpuThrottle());
         ObjectNode topology = out.putObject("topology");
         topology.put("enabled", false);
         topology.put("sockets", 1);
@@ -206,12 +210,13 @@ public final class ServerView {
         return out;
     }
 
-    private static ObjectNode customXml() {
+    private static ObjectNode customXml(Server s) {
+        ObjectNode stored = SettingsRoutes.customXml(s);
         ObjectNode out = Json.object();
-        for (String part : new String[] {"domain", "os", "devices", "features", "clock", "cpuTune"}) {
+        for (String part : SettingsRoutes.XML_PARTS) {
             ObjectNode entry = out.putObject(part);
-            entry.put("xml", "");
-            entry.put("enabled", false);
+            entry.put("xml", stored.path(part).path("xml").asText(""));
+            entry.put("enabled", stored.path(part).path("enabled").asBoolean(false));
         }
         return out;
     }
@@ -285,7 +290,7 @@ public final class ServerView {
         connectivity.putNull("mtu");
         connectivity.put("primary", true);
         connectivity.put("default", true);
-        nic.putArray("ipWhitelist");
+        nic.set("ipWhitelist", AddressRoutes.whitelist(s));
         nic.putArray("actions");
         ArrayNode ipv4 = nic.putArray("ipv4");
         for (Ipv4Address a : d.ipv4()) {

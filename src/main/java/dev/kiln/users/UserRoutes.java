@@ -21,7 +21,8 @@ import org.jdbi.v3.core.Jdbi;
 /** {@code /users} and {@code /ssh_keys}. */
 public final class UserRoutes implements Routes {
 
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]{1,189}\\.[^@\\s.]{2,63}");
+    /** Local part, domain and top-level label, none with spaces or control characters (PostgreSQL rejects NUL). */
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s\\p{Cntrl}]{1,64}@[^@\\s\\p{Cntrl}]{1,189}\\.[^@\\s.\\p{Cntrl}]{2,63}");
     static final int NAME_MAX = 255;
 
     private final Jdbi jdbi;
@@ -53,11 +54,9 @@ public final class UserRoutes implements Routes {
         body.optionalBoolean("sendMail");
         body.validate();
         checkName(name);
-        if (email.length() > 254 || !EMAIL.matcher(email).matches()) {
-            throw new ValidationException("The email field must be a valid email address.");
-        }
-        if (relStr != null && (relStr.isBlank() || relStr.length() > 255)) {
-            throw new ValidationException("The relStr field must be 1 to 255 characters.");
+        checkEmail(email);
+        if (relStr != null && (relStr.isBlank() || relStr.length() > 255 || relStr.chars().anyMatch(Character::isISOControl))) {
+            throw new ValidationException("The relStr field must be 1 to 255 characters without control characters.");
         }
 
         String password = Passwords.random(30);
@@ -95,12 +94,11 @@ public final class UserRoutes implements Routes {
         if (byRelStr) {
             return store.findByRelStr(h, raw).orElseThrow(() -> new NotFoundException("ext_relation_id not found"));
         }
-        long ext;
-        try {
-            ext = Long.parseLong(raw);
-        } catch (NumberFormatException e) {
+        // ASCII digits only, because Long.parseLong also reads other scripts' digits (the full-width "１").
+        if (!raw.matches("[0-9]{1,18}")) {
             throw new NotFoundException("ext_relation_id not found");
         }
+        long ext = Long.parseLong(raw);
         return store.findByExtRelation(h, ext).orElseThrow(() -> new NotFoundException("ext_relation_id not found"));
     }
 
@@ -140,6 +138,12 @@ public final class UserRoutes implements Routes {
             store.keysOfUser(h, userId).forEach(k -> keys.add(keyView(k)));
         });
         Responses.data(ctx, keys);
+    }
+
+    static void checkEmail(String email) {
+        if (email.length() > 254 || !EMAIL.matcher(email).matches()) {
+            throw new ValidationException("The email field must be a valid email address.");
+        }
     }
 
     static void checkName(String name) {

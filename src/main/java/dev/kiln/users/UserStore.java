@@ -11,6 +11,10 @@ import org.jdbi.v3.core.Handle;
 /** Users and their SSH keys. */
 public final class UserStore {
 
+    /** The {@code kiln_user} columns that {@link #mapUser(ResultSet, String)} reads. */
+    public static final List<String> USER_COLUMNS = List.of("id", "ext_relation_id", "rel_str", "name", "email", "timezone",
+            "self_service", "admin", "suspended", "created", "updated");
+
     public Optional<User> find(Handle h, long id) {
         return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map((rs, ctx) -> mapUser(rs)).findOne();
     }
@@ -55,6 +59,13 @@ public final class UserStore {
                 .map((rs, ctx) -> mapKey(rs)).list();
     }
 
+    /** The SSH keys installed by the server's latest build, in id order. */
+    public List<SshKey> keysOfServer(Handle h, long serverId) {
+        return h.createQuery("SELECT k.* FROM ssh_key k JOIN server_ssh_key sk ON sk.ssh_key_id = k.id "
+                        + "WHERE sk.server_id = :server ORDER BY k.id")
+                .bind("server", serverId).map((rs, ctx) -> mapKey(rs)).list();
+    }
+
     public long insertKey(Handle h, long userId, String name, String publicKey, String type, OffsetDateTime now) {
         return h.createUpdate("INSERT INTO ssh_key (user_id, name, public_key, key_type, created, updated) "
                         + "VALUES (:user, :name, :key, :type, :now, :now)")
@@ -63,10 +74,18 @@ public final class UserStore {
     }
 
     static User mapUser(ResultSet rs) throws SQLException {
-        long ext = rs.getLong("ext_relation_id");
-        return new User(rs.getLong("id"), rs.wasNull() ? null : ext, rs.getString("rel_str"), rs.getString("name"),
-                rs.getString("email"), rs.getString("timezone"), rs.getInt("self_service"), rs.getBoolean("admin"),
-                rs.getBoolean("suspended"), rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class));
+        return mapUser(rs, "");
+    }
+
+    /** Maps a user whose column labels start with {@code prefix} (see {@link #USER_COLUMNS}). */
+    public static User mapUser(ResultSet rs, String prefix) throws SQLException {
+        long ext = rs.getLong(prefix + "ext_relation_id");
+        // NOTE: wasNull() reports on the id column read just before it, so a NULL ext_relation_id
+        // maps to 0, not null, and the JSON shows "extRelationId": 0 for users created without one.
+        return new User(rs.getLong(prefix + "id"), rs.wasNull() ? null : ext, rs.getString(prefix + "rel_str"), rs.getString(prefix + "name"),
+                rs.getString(prefix + "email"), rs.getString(prefix + "timezone"), rs.getInt(prefix + "self_service"),
+                rs.getBoolean(prefix + "admin"), rs.getBoolean(prefix + "suspended"),
+                rs.getObject(prefix + "created", OffsetDateTime.class), rs.getObject(prefix + "updated", OffsetDateTime.class));
     }
 
     static SshKey mapKey(ResultSet rs) throws SQLException {

@@ -78,6 +78,7 @@ public final class TestKiln implements AutoCloseable {
         private final DatabaseKind kind;
         private final Map<String, String> settings = new HashMap<>();
         private String inventory = "/test-inventory.yaml";
+        private Path inventoryFile;
         private Clock clock = Clock.systemUTC();
         private Function<Hypervisor, HypervisorDriver> drivers = KilnServer::defaultDriver;
         private TestDatabases.Credentials postgres;
@@ -99,6 +100,14 @@ public final class TestKiln implements AutoCloseable {
         /** Applies a classpath inventory resource instead of the default test inventory; null for none. */
         public Builder inventory(String resource) {
             this.inventory = resource;
+            this.inventoryFile = null;
+            return this;
+        }
+
+        /** Applies an inventory file from disk instead of a classpath resource, for inventories a test writes at run time. */
+        public Builder inventoryFile(Path file) {
+            this.inventoryFile = file;
+            this.inventory = null;
             return this;
         }
 
@@ -131,7 +140,11 @@ public final class TestKiln implements AutoCloseable {
                 }
                 KilnConfig config = KilnConfig.load(null, Map.of(), flags);
                 KilnServer server = KilnServer.create(config, clock, drivers);
-                if (inventory != null) {
+                if (inventoryFile != null) {
+                    try (InputStream in = Files.newInputStream(inventoryFile)) {
+                        server.applyInventory(InventoryApplier.read(in, inventoryFile.toString()));
+                    }
+                } else if (inventory != null) {
                     try (InputStream in = TestKiln.class.getResourceAsStream(inventory)) {
                         server.applyInventory(InventoryApplier.read(in, inventory));
                     }

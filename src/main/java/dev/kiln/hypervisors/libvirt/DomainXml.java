@@ -64,6 +64,7 @@ final class DomainXml {
             appendVnc(devices, spec.vncPassword());
         }
         appendSerialConsole(devices, connection.consoleLogDir(), spec.serverUuid());
+        appendGuestAgentChannel(devices);
         return Xml.serialize(document);
     }
 
@@ -115,6 +116,12 @@ final class DomainXml {
         if (password != null && !password.isEmpty()) {
             graphics.setAttribute("passwd", password);
         }
+    }
+
+    /** The virtio channel of the QEMU guest agent, which password resets go through. */
+    private static void appendGuestAgentChannel(Element devices) {
+        Element channel = childWith(devices, "channel", "type", "unix");
+        childWith(channel, "target", "type", "virtio", "name", "org.qemu.guest_agent.0");
     }
 
     private static void appendSerialConsole(Element devices, String logDir, String serverUuid) {

@@ -199,6 +199,25 @@ public final class LibvirtDriver implements HypervisorDriver {
     }
 
     @Override
+    public String setUserPassword(String serverUuid, String user, String password) {
+        String uuid = requireServerUuid(serverUuid);
+        return call("set user password", uuid, connect -> {
+            try (NativeHandles handles = new NativeHandles()) {
+                Domain domain = requireDomain(connect, uuid, "set user password", handles);
+                if (domain.isActive() != 1) {
+                    throw new DriverException("setting the password of user " + user + " in domain " + uuid + " on hypervisor "
+                            + connection.name() + " failed: the domain is not running; boot it first");
+                }
+                // libvirt passes the password to the QEMU guest agent, which needs the agent
+                // installed in the guest; flags 0 means the password is plain text.
+                domain.setUserPassword(user, password, 0);
+                log.info("hypervisor {}: password of user {} set in domain {}", connection.name(), user, uuid);
+                return "password of user " + user + " set through the guest agent of domain " + uuid;
+            }
+        });
+    }
+
+    @Override
     public String delete(String serverUuid) {
         String uuid = requireServerUuid(serverUuid);
         List<String> deleted = call("delete server", uuid, connect -> {

@@ -24,7 +24,7 @@ public final class SimulatorDriver implements HypervisorDriver {
 
     /** Operation names accepted by {@link #failNext} and {@link #failAlways}. */
     public static final Set<String> OPERATIONS = Set.of("ensureTemplate", "createDisk", "writeSeed", "defineDomain", "start",
-            "shutdown", "reboot", "powerOff", "delete", "status", "remoteState");
+            "shutdown", "reboot", "powerOff", "setUserPassword", "delete", "status", "remoteState");
 
     private final String host;
     private final long memoryMb;
@@ -33,6 +33,7 @@ public final class SimulatorDriver implements HypervisorDriver {
     private final Set<String> volumes = ConcurrentHashMap.newKeySet();
     private final Map<String, Domain> domains = new HashMap<>();
     private final Map<String, Map<String, byte[]>> seeds = new ConcurrentHashMap<>();
+    private final Map<String, String> passwordHashes = new ConcurrentHashMap<>();
 
     public SimulatorDriver(String host, long memoryMb, Duration delay) {
         this.host = host;
@@ -58,6 +59,14 @@ public final class SimulatorDriver implements HypervisorDriver {
     /** The seed files last written for a server, for tests that read what the guest would get. */
     public Map<String, byte[]> seed(String serverUuid) {
         return seeds.get(serverUuid);
+    }
+
+    /**
+     * The SHA-512-crypt hash of the password last set for a guest user through
+     * {@link #setUserPassword}, or null; the simulated guest agent keeps no plain text.
+     */
+    public String passwordHash(String serverUuid, String user) {
+        return passwordHashes.get(serverUuid + "/" + user);
     }
 
     /** Volume names in the simulated pool. */
@@ -139,6 +148,20 @@ public final class SimulatorDriver implements HypervisorDriver {
     }
 
     @Override
+    public String setUserPassword(String serverUuid, String user, String password) {
+        operation("setUserPassword", serverUuid);
+        synchronized (this) {
+            Domain domain = domains.get(serverUuid);
+            if (domain == null || domain.status != DomainStatus.RUNNING) {
+                throw new DriverException("simulated host " + host + ": the guest agent of domain " + serverUuid
+                        + " does not answer because the domain is not running");
+            }
+        }
+        passwordHashes.put(serverUuid + "/" + user, dev.kiln.security.Passwords.sha512Crypt(password));
+        return "password of user " + user + " set through the guest agent of domain " + serverUuid;
+    }
+
+    @Override
     public String delete(String serverUuid) {
         operation("delete", serverUuid);
         boolean hadDomain;
@@ -148,6 +171,7 @@ public final class SimulatorDriver implements HypervisorDriver {
         volumes.remove(serverUuid + "_1");
         volumes.remove(serverUuid + "_seed");
         seeds.remove(serverUuid);
+        passwordHashes.keySet().removeIf(key -> key.startsWith(serverUuid + "/"));
         return hadDomain ? "domain " + serverUuid + " destroyed and undefined; volumes deleted" : "no domain " + serverUuid + " to delete";
     }
 

@@ -211,7 +211,8 @@ class LibvirtRealDaemonTest {
         }
     }
 
-    private static void missing(String reason) {
+    /** Skips the test for a missing prerequisite, or fails it when {@code CI=true}. */
+    static void missing(String reason) {
         if ("true".equals(System.getenv("CI"))) {
             fail(reason);
         }

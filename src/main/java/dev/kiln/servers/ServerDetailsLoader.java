@@ -1,0 +1,79 @@
+package dev.kiln.servers;
+
+import dev.kiln.NotFoundException;
+import dev.kiln.catalog.CatalogStore;
+import dev.kiln.catalog.OsTemplate;
+import dev.kiln.hypervisors.Allocation;
+import dev.kiln.hypervisors.HypervisorStore;
+import dev.kiln.network.NetworkStore;
+import dev.kiln.store.Columns;
+import dev.kiln.users.UserStore;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Loads {@link ServerDetails} in five statements. The first joins the server row with its owner,
+ * hypervisor, hypervisor group and template, and adds the hypervisor's allocation and the time
+ * of the server's latest queue activity. The other four read the disks, the SSH keys, the IPv4
+ * addresses and the IPv6 subnets, which have several rows per server.
+ */
+final class ServerDetailsLoader {
+
+    private static final String ROW_QUERY = "SELECT s.*, "
+            + Columns.prefixed("u", "u_", UserStore.USER_COLUMNS) + ", "
+            + Columns.prefixed("hv", "hv_", HypervisorStore.HYPERVISOR_COLUMNS) + ", "
+            + Columns.prefixed("g", "g_", HypervisorStore.GROUP_COLUMNS) + ", "
+            + Columns.prefixed("t", "t_", CatalogStore.TEMPLATE_COLUMN_NAMES) + ", "
+            + "a.servers AS a_servers, a.memory AS a_memory, a.cpu AS a_cpu, a.storage AS a_storage, "
+            + "(SELECT MAX(q.updated) FROM queue_item q WHERE q.server_id = s.id) AS last_task_on "
+            + "FROM server s "
+            + "JOIN kiln_user u ON u.id = s.owner_id "
+            + "JOIN hypervisor hv ON hv.id = s.hypervisor_id "
+            + "JOIN hypervisor_group g ON g.id = hv.group_id "
+            // No foreign key guards os_template_id: a template removed from the catalog leaves it dangling.
+            + "LEFT JOIN os_template t ON t.id = s.os_template_id "
+            + "CROSS JOIN (SELECT COUNT(*) AS servers, COALESCE(SUM(x.memory_mb), 0) AS memory, "
+            + "    COALESCE(SUM(x.cpu_cores), 0) AS cpu, COALESCE(SUM(x.storage_gb), 0) AS storage FROM server x "
+            // IN, not =: H2 2.x then looks the hypervisor's servers up in server_hypervisor instead of
+            // evaluating the subquery for every row of the table.
+            + "    WHERE x.hypervisor_id IN (SELECT y.hypervisor_id FROM server y WHERE y.id = :id)) a "
+            + "WHERE s.id = :id";
+
+    private final UserStore users;
+    private final NetworkStore network;
+
+    ServerDetailsLoader(UserStore users, NetworkStore network) {
+        this.users = users;
+        this.network = network;
+    }
+
+    ServerDetails load(Handle h, long id) {
+        ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map((rs, ctx) -> mapRow(rs)).findOne()
+                .orElseThrow(() -> new NotFoundException("server not found"));
+
+        List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
+                .map((rs, ctx) -> new Disk(rs.getLong("id"), rs.getLong("server_id"), rs.getString("drive"),
+                        rs.getInt("capacity_gb"), rs.getString("disk_type"), rs.getInt("status"),
+                        rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class)))
+                .list();
+        var keys = users.keysOfServer(h, id);
+        var ipv4 = network.ipv4OfServer(h, id);
+        var ipv6 = network.ipv6OfServer(h, id);
+
+        return new ServerDetails(row.server(), row.owner(), row.hypervisor(), row.group(), row.hypervisorAllocation(),
+                ipv4, ipv6, disks, row.template(), keys, row.lastTaskOn());
+    }
+
+    /** Maps the joined row; the lists are left empty for {@link #load} to fill. */
+    private static ServerDetails mapRow(ResultSet rs) throws SQLException {
+        OsTemplate template = rs.getObject("t_id") == null ? null : CatalogStore.mapTemplate(rs, "t_");
+        Allocation allocation = new Allocation(rs.getInt("a_servers"), rs.getLong("a_memory"), rs.getLong("a_cpu"),
+                rs.getLong("a_storage"));
+        return new ServerDetails(ServerStore.map(rs), UserStore.mapUser(rs, "u_"), HypervisorStore.mapHypervisor(rs, "hv_"),
+                HypervisorStore.mapGroup(rs, "g_"), allocation, List.of(), List.of(), List.of(), template, List.of(),
+                rs.getObject("last_task_on", OffsetDateTime.class));
+    }
+}
