@@ -122,12 +122,34 @@ run_wrk() {
   [[ -n "$WRK_RPS" ]] || fail "wrk printed no Requests/sec for $url: $out"
 }
 
+# CPU time a process has used so far, in microseconds (user and system, from /proc/PID/stat).
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+cpu_us() { awk -v t="$TICK_US" '{ print ($14 + $15) * t }' "/proc/$1/stat"; }
+
+# Runs run_wrk while measuring the CPU time of process PID; sets CPU_PER_REQUEST_US.
+measure_cpu() {
+  local pid=$1 before
+  shift
+  before=$(cpu_us "$pid")
+  "$@"
+  CPU_PER_REQUEST_US=$(ratio $(($(cpu_us "$pid") - before)) "$WRK_REQUESTS" 0)
+}
+
 # Measures the raw baseline right before a Kiln measurement, so both see the same machine load.
 RAW_RUNS=()
 raw_now() {
-  run_wrk "$DURATION" "$RAW_URL"
+  measure_cpu "$RAW_PID" run_wrk "$DURATION" "$RAW_URL"
   RAW_RUNS+=("$WRK_RPS")
   RAW_RPS_NOW=$WRK_RPS
+  RAW_CPU_US_NOW=$CPU_PER_REQUEST_US
+}
+
+# Prints NAME_rps, NAME_vs_raw, NAME_cpu_us and NAME_vs_raw_cpu for the wrk run just made: fig_pair NAME SUFFIX RPS.
+fig_pair() {
+  fig "$1_rps$2" "$3"
+  fig "$1_vs_raw$2" "$(ratio "$3" "$RAW_RPS_NOW")"
+  fig "$1_cpu_us$2" "$CPU_PER_REQUEST_US"
+  fig "$1_vs_raw_cpu$2" "$(ratio "$RAW_CPU_US_NOW" "$CPU_PER_REQUEST_US")"
 }
 
 # Runs wrk over a range of server ids with bench/wrk/rotate.lua: rotate METHOD PATH FIRST COUNT SECONDS [BODY].
@@ -319,16 +341,14 @@ run_database() {
   fig "sql_per_get$s" "$(ratio $(($(statements http) - before)) "$SAMPLES")"
 
   raw_now
-  rotate GET /api/v1/servers/%d 1 "$SMALL" "$DURATION"
+  measure_cpu "$KILN_PID" rotate GET /api/v1/servers/%d 1 "$SMALL" "$DURATION"
   [[ "$WRK_NON2XX" == 0 ]] || log "GET /servers/{id}: $WRK_NON2XX answers were not 2xx"
-  fig "get_rps$s" "$WRK_RPS"
-  fig "get_vs_raw$s" "$(ratio "$WRK_RPS" "$RAW_RPS_NOW")"
+  fig_pair get "$s" "$WRK_RPS"
 
   raw_now
-  run_wrk "$DURATION" "$KILN_URL/api/v1/servers?results=50" -H "Authorization: Bearer $TOKEN"
+  measure_cpu "$KILN_PID" run_wrk "$DURATION" "$KILN_URL/api/v1/servers?results=50" -H "Authorization: Bearer $TOKEN"
   [[ "$WRK_NON2XX" == 0 ]] || log "GET /servers: $WRK_NON2XX answers were not 2xx"
-  fig "list_rps$s" "$WRK_RPS"
-  fig "list_vs_raw$s" "$(ratio "$WRK_RPS" "$RAW_RPS_NOW")"
+  fig_pair list "$s" "$WRK_RPS"
   fig "rss_after_load_mb$s" "$(rss_mb)"
   stop_kiln
 
@@ -363,11 +383,11 @@ run_database() {
   local measured_first=$((warm_first + warm_count))
   rotate POST /api/v1/servers/%d/build "$warm_first" "$warm_count" "$WARMUP" '{"operatingSystemId":1}'
   raw_now
-  rotate POST /api/v1/servers/%d/build "$measured_first" $((pool_last - measured_first + 1)) "$DURATION" '{"operatingSystemId":1}'
-  local accepted=$(((WRK_REQUESTS - WRK_NON2XX)))
-  fig "build_rps$s" "$(ratio "$accepted" "$DURATION" 0)"
+  measure_cpu "$KILN_PID" rotate POST /api/v1/servers/%d/build "$measured_first" $((pool_last - measured_first + 1)) \
+    "$DURATION" '{"operatingSystemId":1}'
+  # Only accepted builds count; a 423 (server still building) means the pool was too small.
   fig "build_rejected$s" "$WRK_NON2XX"
-  fig "build_vs_raw$s" "$(ratio "$accepted" "$((RAW_RPS_NOW * DURATION))")"
+  fig_pair build "$s" "$(ratio $((WRK_REQUESTS - WRK_NON2XX)) "$DURATION" 0)"
   stop_kiln
 
   # 1,000,000 servers: the same pages. Workers are off, so the build backlog left above does not

@@ -14,7 +14,7 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Writes the errors that Jetty raises before a request reaches Javalin, such as a path with
  * {@code %00} or bytes that are not UTF-8, with {@code {"msg": …}} JSON instead of Jetty's HTML
- * page, whatever the {@code Accept} header says.
+ * page, whatever the {@code Accept} header requests.
  */
 final class JsonErrorHandler extends ErrorHandler {
 

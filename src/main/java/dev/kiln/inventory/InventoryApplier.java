@@ -207,7 +207,8 @@ public final class InventoryApplier {
             throw new ValidationException(where + ": range " + b.first() + " to " + b.last() + " must be ascending and at most "
                     + MAX_IPV4_RANGE + " addresses");
         }
-        return new NetworkStore().addIpv4Range(h, blockId, first, last, Addresses.ipv4ToLong(b.gateway()));
+        return new NetworkStore().addIpv4Range(h, blockId, first, last, Addresses.ipv4ToLong(b.gateway()),
+                Addresses.prefixLength(b.netmask()));
     }
 
     private void applyTemplateGroup(Handle h, Inventory.TemplateGroupEntry g, OffsetDateTime now) {

@@ -62,7 +62,8 @@ public final class NetworkRoutes implements Routes {
             if (block.ipVersion() != 4) {
                 throw new ValidationException("IP block " + id + " is an IPv6 block; IPv4 ranges go into IPv4 blocks.");
             }
-            new NetworkStore().addIpv4Range(h, id, first, last, Addresses.ipv4ToLong(block.gateway()));
+            new NetworkStore().addIpv4Range(h, id, first, last, Addresses.ipv4ToLong(block.gateway()),
+                    Addresses.prefixLength(block.netmask()));
         });
         Responses.noContent(ctx);
     }

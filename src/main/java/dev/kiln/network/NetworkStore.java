@@ -119,11 +119,16 @@ public final class NetworkStore {
 
     /**
      * Adds the addresses {@code first}..{@code last} to an IPv4 block, skipping the gateway and
-     * addresses that any block already has.
+     * addresses that any block already has. Both ends must lie in the gateway's network.
      *
      * @return how many addresses were new
      */
-    public int addIpv4Range(Handle h, long blockId, long first, long last, long gateway) {
+    public int addIpv4Range(Handle h, long blockId, long first, long last, long gateway, int prefixLength) {
+        long mask = prefixLength == 0 ? 0 : (0xFFFFFFFFL << (32 - prefixLength)) & 0xFFFFFFFFL;
+        if ((first & mask) != (gateway & mask) || (last & mask) != (gateway & mask)) {
+            throw new dev.kiln.ValidationException("The range " + Addresses.longToIpv4(first) + " to " + Addresses.longToIpv4(last)
+                    + " lies outside the block's network " + Addresses.longToIpv4(gateway & mask) + "/" + prefixLength + ".");
+        }
         int added = 0;
         for (long value = first; value <= last; value++) {
             if (value == gateway) {

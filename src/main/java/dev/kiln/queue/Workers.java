@@ -213,8 +213,8 @@ public final class Workers implements AutoCloseable {
     }
 
     /**
-     * Ends the lease at once instead of failing the item, so that another worker resumes it,
-     * because the failure came from stopping this node, which interrupts driver calls.
+     * Ends the lease at once instead of failing the item, so that another worker resumes it.
+     * Stopping this node interrupts driver calls, and that interrupt is what made the run fail.
      */
     private void handOver(QueueItem item, String owner, RuntimeException failure) {
         // Clear the interrupt for the update, because connection pools may refuse an interrupted thread.

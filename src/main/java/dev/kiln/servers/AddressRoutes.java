@@ -24,9 +24,9 @@ import org.jdbi.v3.core.Jdbi;
  * A server's addresses: {@code POST /servers/{id}/ipv4Qty} (200 with the new addresses),
  * {@code POST|DELETE /servers/{id}/ipv4} (204) and {@code POST|DELETE /servers/{id}/networkWhitelist}
  * (201, 204). Kiln has one interface per server, so {@code interface} may be absent or
- * {@code primary}; {@code secondary} is rejected. Each is refused with 423 while a queue item
- * holds the server, because a build that is writing the guest's network configuration must not
- * see its addresses change underneath it.
+ * {@code primary}; {@code secondary} is rejected. Each is rejected with 423 while a queue item
+ * locks the server, like every other change to a server. A running build writes the addresses
+ * into the guest's network configuration, so they must not change under it.
  *
  * <p>NOTE: the changes are stored and shown at once, but reach the guest's network
  * configuration only with the next build.

@@ -12,8 +12,10 @@ import dev.kiln.network.Ipv4Address;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -47,19 +49,41 @@ public final class ServerListRoutes implements Routes {
         ArrayNode rows = Json.array();
         long total = jdbi.withHandle(h -> {
             var count = h.createQuery("SELECT COUNT(*) FROM server" + where);
-            var page = h.createQuery("SELECT * FROM server" + where + " ORDER BY id LIMIT :limit OFFSET :offset")
-                    .bind("limit", paginator.perPage()).bind("offset", paginator.offset());
             if (!hypervisorIds.isEmpty()) {
                 count.bindList("hypervisors", hypervisorIds);
-                page.bindList("hypervisors", hypervisorIds);
             }
-            List<Server> servers = page.map((rs, c) -> ServerStore.map(rs)).list();
-            for (Server s : servers) {
+            long found = count.mapTo(Long.class).one();
+            for (Server s : page(h, where, hypervisorIds, paginator, found)) {
                 rows.add(full ? view.render(service.details(h, s.id()), null, null, false) : simple(s));
             }
-            return count.mapTo(Long.class).one();
+            return found;
         });
         Responses.json(ctx, 200, paginator.body(ctx, rows, total));
+    }
+
+    /**
+     * Reads one page in id order. OFFSET makes H2 and PostgreSQL step over every skipped row,
+     * so a page past the middle is read from the other end (descending ids, mirrored offset)
+     * and reversed: the last page then costs what the first one does.
+     */
+    private static List<Server> page(Handle h, String where, List<Long> hypervisorIds, Paginator paginator, long total) {
+        long offset = paginator.offset();
+        if (offset >= total) {
+            return List.of();
+        }
+        long limit = Math.min(paginator.perPage(), total - offset);
+        boolean fromEnd = offset > total / 2;
+        var query = h.createQuery("SELECT * FROM server" + where + (fromEnd ? " ORDER BY id DESC" : " ORDER BY id")
+                        + " LIMIT :limit OFFSET :offset")
+                .bind("limit", limit).bind("offset", fromEnd ? total - offset - limit : offset);
+        if (!hypervisorIds.isEmpty()) {
+            query.bindList("hypervisors", hypervisorIds);
+        }
+        List<Server> servers = new ArrayList<>(query.map((rs, c) -> ServerStore.map(rs)).list());
+        if (fromEnd) {
+            Collections.reverse(servers);
+        }
+        return servers;
     }
 
     private void listOfUser(Context ctx) {

@@ -122,25 +122,21 @@ public final class ServerService {
     }
 
     /**
-     * Picks the hypervisor with the most free memory that fits the server, then locks its row
-     * and checks again, so concurrent creates cannot overfill one host.
+     * Picks the hypervisor with the most free memory that fits the server. The group's
+     * hypervisor rows are locked first, all at once and in id order, so concurrent creates
+     * cannot overfill one host and cannot deadlock by locking two hosts in opposite orders.
      */
     private Hypervisor place(Handle h, Resolved r) {
+        h.createQuery("SELECT id FROM hypervisor WHERE group_id = :group AND enabled AND NOT maintenance ORDER BY id FOR UPDATE")
+                .bind("group", r.group().id()).mapTo(Long.class).list();
         var candidates = hypervisors.placeable(h, r.group().id());
         var allocations = hypervisors.allocations(h);
-        var ordered = candidates.stream()
+        return candidates.stream()
                 .filter(hv -> allocations.getOrDefault(hv.id(), Allocation.NONE).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb()))
-                .sorted(Comparator.comparingLong((Hypervisor hv) ->
-                        hv.maxMemoryMb() - allocations.getOrDefault(hv.id(), Allocation.NONE).memoryMb()).reversed())
-                .toList();
-        for (Hypervisor hv : ordered) {
-            h.createQuery("SELECT id FROM hypervisor WHERE id = :id FOR UPDATE").bind("id", hv.id()).mapTo(Long.class).one();
-            if (hypervisors.allocation(h, hv.id()).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb())) {
-                return hv;
-            }
-        }
-        throw new ValidationException("No hypervisor in group " + r.group().id() + " has room for a server with "
-                + r.memoryMb() + " MB memory, " + r.cpuCores() + " CPU cores and " + r.storageGb() + " GB storage.");
+                .max(Comparator.comparingLong((Hypervisor hv) ->
+                        hv.maxMemoryMb() - allocations.getOrDefault(hv.id(), Allocation.NONE).memoryMb()))
+                .orElseThrow(() -> new ValidationException("No hypervisor in group " + r.group().id() + " has room for a server with "
+                        + r.memoryMb() + " MB memory, " + r.cpuCores() + " CPU cores and " + r.storageGb() + " GB storage."));
     }
 
     private String uniqueMac(Handle h) {

@@ -26,8 +26,9 @@ import org.jdbi.v3.core.Jdbi;
  * Server settings that need no queue item: VNC ({@code GET|POST /servers/{id}/vnc}), custom
  * libvirt XML ({@code POST /servers/{id}/customXML}), the backup plan
  * ({@code PUT /servers/{id}/backups/plan/{planId}}) and traffic statistics
- * ({@code GET /servers/{id}/traffic}). The changes are refused with 423 while a queue item holds
- * the server, as every other change to a server is; a running build reads the VNC setting.
+ * ({@code GET /servers/{id}/traffic}). Changes are rejected with 423 while a queue item locks
+ * the server, like every other change to a server. A running build reads the VNC setting, so a
+ * change during the build would leave the record and the domain disagreeing.
  *
  * <p>NOTE: VNC and custom XML changes are stored at once and reach the domain definition with
  * the next build; Kiln runs no VNC websocket proxy, so {@code wss} carries nulls.

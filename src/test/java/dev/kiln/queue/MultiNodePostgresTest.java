@@ -248,7 +248,7 @@ class MultiNodePostgresTest {
                 .mapTo(Integer.class).one());
     }
 
-    /** Queue items whose build the node logged as complete. */
+    /** Returns the queue items whose build the node logged as complete. */
     private static Set<Long> completedItems(KilnProcess node) {
         Set<Long> ids = new HashSet<>();
         for (String line : node.output()) {

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * deletion, suspension, resource and owner changes, addresses and settings, and the IP block
  * and hypervisor group views that show what servers use. For each route: the exact success
  * status and its stored effect, 404 for an unknown server, 422 for bad input and 423 while a
- * queued build holds the server. Rejected requests must write nothing.
+ * queued build locks the server. Rejected requests must write nothing.
  *
  * <p>One node serves the whole class; its queue has no workers, so tests step it by hand, and
  * its clock can be moved forward to make a scheduled deletion due. Every test leaves the queue
@@ -313,7 +313,7 @@ abstract class LifecycleCases {
     // POST /servers/{id}/suspend and /unsuspend
 
     @Test
-    void suspendStopsRunningServerAndUnsuspendBootsIt() {
+    void suspendStopsAndUnsuspendBoots() {
         long server = builtServer(BUILD);
         String uuid = uuid(server);
         SimulatorDriver simulator = simulatorOf(server);
@@ -534,7 +534,7 @@ abstract class LifecycleCases {
     }
 
     @Test
-    void changePackageToSameListsUnchangedValues() {
+    void changePackageSameListsUnchanged() {
         long server = newServer();
 
         Api.Response response = api.put(V1 + "/servers/" + server + "/package/1", "");
@@ -746,7 +746,7 @@ abstract class LifecycleCases {
 
     /**
      * A server created on the 31st: periods start on the creation day of each month (or the
-     * month's last day), newest first, numbered from 1 for the oldest as VirtFusion numbers them.
+     * month's last day), newest first, numbered from 1 for the oldest as the example in VirtFusion's API reference numbers them.
      */
     @Test
     void trafficMonthlyNewestFirst() {
@@ -789,7 +789,7 @@ abstract class LifecycleCases {
         }
     }
 
-    // Every server route: unknown server, bad input, and a server that a queued build holds
+    // Every server route: unknown server, bad input, and a server locked by a queued build
 
     @ParameterizedTest
     @MethodSource("serverRoutes")
@@ -959,7 +959,7 @@ abstract class LifecycleCases {
 
     // Request tables
 
-    /** Every route that changes a server, with a valid body. */
+    /** Lists every route that changes a server, each with a valid body. */
     Stream<Call> changeRoutes() {
         return Stream.of(
                 new Call("DELETE", "", null),
@@ -984,7 +984,7 @@ abstract class LifecycleCases {
                 new Call("POST", "/power/boot", ""));
     }
 
-    /** Every server route, changes and reads. */
+    /** Lists every server route, changes and reads. */
     Stream<Call> serverRoutes() {
         return Stream.concat(changeRoutes(), Stream.of(
                 new Call("GET", "", null),
@@ -993,7 +993,7 @@ abstract class LifecycleCases {
                 new Call("GET", "/templates", null)));
     }
 
-    /** Requests to an existing, idle server that must be answered 422. */
+    /** Lists requests to an existing, idle server that must be rejected with 422. */
     Stream<Call> badInputs() {
         return Stream.of(
                 new Call("PUT", "/modify/name", ""),
@@ -1057,7 +1057,7 @@ abstract class LifecycleCases {
     /**
      * One request to a server route.
      *
-     * @param path the part after {@code /servers/{id}}; {@code {owner}} stands for a user id
+     * @param path the part after {@code /servers/{id}}; {@code {owner}} is replaced by a user id
      * @param body the raw body, or null for none
      */
     record Call(String method, String path, String body) {
@@ -1161,7 +1161,7 @@ abstract class LifecycleCases {
                 .bind("id", server).bind("action", Actions.DELETE).mapTo(OffsetDateTime.class).one()).toInstant();
     }
 
-    /** The free address of block 1 with the highest id, which no other request of the test takes first. */
+    /** Returns the free address of block 1 with the highest id, which no other request of the test takes first. */
     private String freeAddress() {
         return kiln.server().database().jdbi().withHandle(h -> h.createQuery(
                         "SELECT address FROM ipv4_address WHERE block_id = 1 AND server_id IS NULL ORDER BY id DESC")

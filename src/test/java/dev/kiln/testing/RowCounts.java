@@ -13,10 +13,10 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Snapshots of what a request may have written, as numbers. A snapshot has the row count of
- * every application table (found through JDBC metadata when this object is made, so tables
- * added by later migrations count too), the sum of the server rows' compare-and-set versions
- * (every server update raises it) and the number of assigned IPv4 addresses. Two equal
- * snapshots mean nothing was inserted, deleted or moved in between.
+ * every application table, the sum of the server rows' compare-and-set versions (every server
+ * update raises it) and the number of assigned IPv4 addresses. The tables are found through
+ * JDBC metadata when this object is made, so tables added by later migrations count too. Two
+ * equal snapshots mean nothing was inserted, deleted or moved in between.
  */
 public final class RowCounts {
 
