@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Kiln's benchmark in one command: bench/run.sh
 #
-# Measures, with wrk on 127.0.0.1 only: a raw Javalin baseline, then Kiln on embedded H2 and on a
-# PostgreSQL cluster of its own (GET one server, GET a list page, POST a build), the SQL
-# statements per request and per build pipeline, list paging at 1,000 and at 1,000,000 servers,
-# idle memory and time to ready. Prints one name=value line per figure and appends the figures
+# Measures with wrk, on 127.0.0.1 only, a raw Javalin baseline and then Kiln on embedded H2 and
+# on a PostgreSQL cluster of its own: GET one server, GET a list page, POST a build. It also
+# counts the SQL statements per request and per build pipeline, times list paging at 1,000 and
+# at 1,000,000 servers, and reads idle memory and time to ready. Prints one name=value line per figure and appends the figures
 # to docs/benchmarks.md. docs/benchmarks.md explains every figure.
 #
 # Settings (environment variables):
@@ -109,7 +109,7 @@ median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if
 
 # ---------------------------------------------------------------- wrk
 
-# Runs wrk and sets WRK_RPS (all answers per second), WRK_REQUESTS and WRK_NON2XX.
+# Runs wrk and sets WRK_RPS (all responses per second), WRK_REQUESTS and WRK_NON2XX.
 run_wrk() {
   local seconds=$1 url=$2
   shift 2

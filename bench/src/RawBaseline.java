@@ -5,7 +5,7 @@ import io.javalin.Javalin;
 
 /**
  * The benchmark's raw baseline: Kiln's HTTP stack (Javalin on virtual threads, run by the same
- * JVM flags) answering {@code GET /raw} with a fixed JSON body of about 10 KB, serialized once at
+ * JVM flags) returning {@code GET /raw} with a fixed JSON body of about 10 KB, serialized once at
  * start. It has no authentication, no database and no per-request JSON work, so its requests per
  * second are the ceiling that Kiln's routes are compared with.
  *
@@ -28,7 +28,7 @@ public final class RawBaseline {
         Thread.currentThread().join();
     }
 
-    /** A server-like object padded with 40 interface entries to about 10 KB. */
+    /** Builds a server-like object padded with 40 interface entries to about 10 KB. */
     private static byte[] body() throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode data = mapper.createObjectNode();

@@ -1,5 +1,5 @@
 -- Sends each request to the next server id of a range, so that no server is hit twice in a row
--- (a server that is still building answers 423 to a new build). The range is split between
+-- (a server that is still building returns 423 to a new build). The range is split between
 -- wrk's threads, and each thread walks its part in order, starting over at its end.
 -- Environment: BENCH_METHOD (GET or POST), BENCH_PATH (with %d for the id), BENCH_FIRST_ID,
 -- BENCH_COUNT, BENCH_THREADS (the same as wrk's -t), BENCH_TOKEN, and BENCH_BODY for POST.

@@ -34,7 +34,7 @@ public final class MonitoringRoutes implements Routes {
         routes.get("/metrics", this::metrics);
     }
 
-    /** Answers 200 {"status":"ok"} once the database answers {@code SELECT 1}, else 503. */
+    /** Returns 200 {"status":"ok"} once the database runs {@code SELECT 1}, else 503. */
     private void health(Context ctx) {
         try {
             jdbi.withHandle(h -> h.createQuery("SELECT 1").mapTo(Integer.class).one());

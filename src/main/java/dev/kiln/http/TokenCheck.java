@@ -54,7 +54,7 @@ public final class TokenCheck {
         }
     }
 
-    /** Whether a token digest is in the table, from the cache while its entry is fresh. */
+    /** Checks whether a token digest is in the table, from the cache while its entry is fresh. */
     boolean isKnown(String hash) {
         Instant now = clock.instant();
         Instant until = acceptedUntil.get(hash);

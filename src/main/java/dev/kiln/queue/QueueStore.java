@@ -110,10 +110,10 @@ public final class QueueStore {
                 .bind("started", started).bind("now", now).execute();
     }
 
-    /** Marks the item done or failed if this worker still holds it. */
+    /** Marks the item done or failed if this worker still holds it; {@code lease_owner} keeps who ran it. */
     public boolean finish(Handle h, long id, String owner, boolean failed, String error, OffsetDateTime now) {
         return h.createUpdate("UPDATE queue_item SET status = :status, failed = :failed, error_message = :error, "
-                        + "progress = CASE WHEN :failed THEN progress ELSE 100 END, lease_owner = NULL, lease_until = NULL, "
+                        + "progress = CASE WHEN :failed THEN progress ELSE 100 END, lease_until = NULL, "
                         + "updated = :now, finished = :now WHERE id = :id AND status = 'running' AND lease_owner = :owner")
                 .bind("status", failed ? QueueItem.FAILED : QueueItem.DONE).bind("failed", failed).bind("error", error)
                 .bind("now", now).bind("id", id).bind("owner", owner).execute() == 1;

@@ -54,7 +54,8 @@ public final class Workers implements AutoCloseable {
         this.handlers = Map.copyOf(handlers);
         this.clock = clock;
         this.lease = lease;
-        this.node = node;
+        // A random suffix keeps lease owners distinct even when two live nodes share a name.
+        this.node = node + "#" + java.util.HexFormat.of().toHexDigits((short) new java.security.SecureRandom().nextInt());
         this.count = count;
     }
 
@@ -148,7 +149,7 @@ public final class Workers implements AutoCloseable {
         held.put(item.id(), lost);
         QueueHandler handler = handlers.get(item.action());
         try {
-            if (item.attempts() > 1) {
+            if (item.attempts() > 1 && item.attempts() <= MAX_ATTEMPTS) {
                 LOG.warn("queue item {} (server {}, {}): resumed by {} after its previous worker lost the lease (attempt {} of {})",
                         item.id(), item.serverId(), item.action(), owner, item.attempts(), MAX_ATTEMPTS);
             }

@@ -7,7 +7,7 @@ import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * Counts the SQL statements that JDBI sends, as the counter {@code kiln.sql.statements}
- * ({@code kiln_sql_statements_total} in Prometheus). The tag {@code thread} says who sent them:
+ * ({@code kiln_sql_statements_total} in Prometheus). The tag {@code thread} names the sender:
  * {@code http} for request handlers (Javalin runs them on virtual threads), {@code worker} for
  * the queue workers, {@code other} for the rest (start-up, lease heartbeat). A statement counts
  * once it is sent, whether it succeeds or fails in the database. Not counted: statements that

@@ -80,9 +80,8 @@ public final class UserStore {
     /** Maps a user whose column labels start with {@code prefix} (see {@link #USER_COLUMNS}). */
     public static User mapUser(ResultSet rs, String prefix) throws SQLException {
         long ext = rs.getLong(prefix + "ext_relation_id");
-        // NOTE: wasNull() reports on the id column read just before it, so a NULL ext_relation_id
-        // maps to 0, not null, and the JSON shows "extRelationId": 0 for users created without one.
-        return new User(rs.getLong(prefix + "id"), rs.wasNull() ? null : ext, rs.getString(prefix + "rel_str"), rs.getString(prefix + "name"),
+        Long extRelationId = rs.wasNull() ? null : ext;
+        return new User(rs.getLong(prefix + "id"), extRelationId, rs.getString(prefix + "rel_str"), rs.getString(prefix + "name"),
                 rs.getString(prefix + "email"), rs.getString(prefix + "timezone"), rs.getInt(prefix + "self_service"),
                 rs.getBoolean(prefix + "admin"), rs.getBoolean(prefix + "suspended"),
                 rs.getObject(prefix + "created", OffsetDateTime.class), rs.getObject(prefix + "updated", OffsetDateTime.class));

@@ -113,7 +113,7 @@ abstract class ServerDetailsCases {
         return jdbi.inTransaction(h -> new ServerDetailsLoader(new UserStore(), new NetworkStore()).load(h, id));
     }
 
-    /** The record loaded with one statement per table, through the stores' own finders. */
+    /** Loads the record with one statement per table, through the stores' own finders. */
     private ServerDetails reference(long id) {
         Database database = kiln.server().database();
         var servers = new ServerStore();
