@@ -14,7 +14,9 @@ import java.util.UUID;
  * Adds servers straight into Kiln's database with JDBC batches until the {@code server} table
  * has {@code TOTAL} rows. Each new server gets its primary disk row, as {@code POST /servers}
  * creates one. The owner is the user with the lowest id, the package the one with the lowest id,
- * and the hypervisors of the inventory take turns. No IP addresses are assigned.
+ * and the hypervisors of the inventory take turns. No IP addresses are assigned. Each commit
+ * also adds its servers to the {@code hypervisor_usage} rows, as Kiln's own creates do, so the
+ * server list's total and the hypervisors' allocations count them.
  *
  * <p>Usage: {@code java -cp kiln.jar LoadServers.java JDBC_URL USER PASSWORD TOTAL}. Kiln must
  * not hold the database: H2's file database admits one process at a time.
@@ -68,14 +70,21 @@ public final class LoadServers {
         // Kiln is stopped, so every server above the chunk's starting id is one this program added.
         String diskSql = "INSERT INTO server_disk (server_id, drive, capacity_gb, created, updated) "
                 + "SELECT s.id, 'a', s.storage_gb, s.created, s.updated FROM server s WHERE s.id > ?";
+        String usageSql = "UPDATE hypervisor_usage SET servers = servers + ?, memory_mb = memory_mb + ?, "
+                + "cpu_cores = cpu_cores + ?, storage_gb = storage_gb + ? WHERE hypervisor_id = ?";
         long added = 0;
+        // Servers added per hypervisor since the last commit, by index into hypervisors.
+        long[] pending = new long[hypervisors.size()];
         try (PreparedStatement servers = c.prepareStatement(serverSql);
-                PreparedStatement disks = c.prepareStatement(diskSql)) {
+                PreparedStatement disks = c.prepareStatement(diskSql);
+                PreparedStatement usage = c.prepareStatement(usageSql)) {
             long chunkStartId = single(c, "SELECT COALESCE(MAX(id), 0) FROM server");
             for (long n = existing + 1; n <= total; n++) {
                 servers.setString(1, UUID.randomUUID().toString());
                 servers.setLong(2, owner);
-                servers.setLong(3, hypervisors.get((int) (n % hypervisors.size())));
+                int hypervisor = (int) (n % hypervisors.size());
+                servers.setLong(3, hypervisors.get(hypervisor));
+                pending[hypervisor]++;
                 servers.setLong(4, packageId);
                 servers.setString(5, "bench-" + n);
                 servers.setInt(6, r.memoryMb());
@@ -96,6 +105,7 @@ public final class LoadServers {
                 if (added % COMMIT_EVERY == 0 || n == total) {
                     disks.setLong(1, chunkStartId);
                     disks.executeUpdate();
+                    addUsage(usage, hypervisors, pending, r);
                     c.commit();
                     chunkStartId = single(c, "SELECT COALESCE(MAX(id), 0) FROM server");
                     System.out.println("  " + (existing + added) + " servers");
@@ -103,6 +113,27 @@ public final class LoadServers {
             }
         }
         return added;
+    }
+
+    /** Adds the servers counted in {@code pending} to their hypervisors' usage rows and clears the counts. */
+    private static void addUsage(PreparedStatement usage, List<Long> hypervisors, long[] pending, Resources r) throws SQLException {
+        for (int i = 0; i < pending.length; i++) {
+            if (pending[i] == 0) {
+                continue;
+            }
+            usage.setLong(1, pending[i]);
+            usage.setLong(2, pending[i] * r.memoryMb());
+            usage.setLong(3, pending[i] * r.cpuCores());
+            usage.setLong(4, pending[i] * r.storageGb());
+            usage.setLong(5, hypervisors.get(i));
+            usage.addBatch();
+            pending[i] = 0;
+        }
+        for (int updated : usage.executeBatch()) {
+            if (updated == 0) {
+                throw new IllegalStateException("a hypervisor has no hypervisor_usage row; start Kiln once so that it migrates the database");
+            }
+        }
     }
 
     private static String mac(long n) {

@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Command line entry: {@code kiln serve}, {@code kiln token create}, {@code kiln inventory apply}, {@code kiln migrate}. */
+/** Command line entry: {@code kiln serve}, {@code kiln token create/list/revoke}, {@code kiln inventory apply}, {@code kiln migrate}. */
 @Command(name = "kiln", mixinStandardHelpOptions = true, version = "Kiln 0.1.0",
         description = "VPS control plane that speaks the VirtFusion Global API.",
         subcommands = {Kiln.Serve.class, Kiln.TokenCommand.class, Kiln.InventoryCommand.class, Kiln.Migrate.class})
@@ -51,7 +51,7 @@ public final class Kiln {
         }
     }
 
-    @Command(name = "serve", description = "Serve the API and run queue workers until stopped.")
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve the API and run queue workers until stopped.")
     static final class Serve extends Common implements Callable<Integer> {
 
         @Option(names = "--port", description = "Listen port (default 8080).")
@@ -110,10 +110,44 @@ public final class Kiln {
         }
     }
 
-    @Command(name = "token", description = "Manage API tokens.", subcommands = TokenCommand.Create.class)
+    @Command(name = "token", mixinStandardHelpOptions = true, description = "Manage API tokens.",
+            subcommands = {TokenCommand.Create.class, TokenCommand.ListTokens.class, TokenCommand.Revoke.class})
     static final class TokenCommand {
 
-        @Command(name = "create", description = "Create an API token and print it (shown once; stored hashed).")
+        @Command(name = "list", mixinStandardHelpOptions = true, description = "List API tokens by name and creation time (never the tokens).")
+        static final class ListTokens extends Common implements Callable<Integer> {
+
+            @Override
+            public Integer call() {
+                try (Database database = KilnServer.openDatabase(config(Map.of()))) {
+                    database.jdbi().useHandle(h -> h.createQuery("SELECT name, created FROM api_token ORDER BY id").mapToMap()
+                            .forEach(row -> System.out.println(row.get("name") + "\t" + row.get("created"))));
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke the API token with this name.")
+        static final class Revoke extends Common implements Callable<Integer> {
+
+            @Option(names = "--name", required = true, description = "Name the token was created with.")
+            String name;
+
+            @Override
+            public Integer call() {
+                try (Database database = KilnServer.openDatabase(config(Map.of()))) {
+                    int removed = database.jdbi().withHandle(h -> h.createUpdate("DELETE FROM api_token WHERE name = :name")
+                            .bind("name", name).execute());
+                    if (removed == 0) {
+                        throw new KilnException("no API token is named '" + name + "'; see kiln token list");
+                    }
+                    System.out.println("API token '" + name + "' revoked; running nodes stop accepting it within 10 s");
+                }
+                return 0;
+            }
+        }
+
+        @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an API token and print it (shown once; stored hashed).")
         static final class Create extends Common implements Callable<Integer> {
 
             @Option(names = "--name", required = true, description = "Label of the token, such as the billing system using it.")
@@ -123,9 +157,15 @@ public final class Kiln {
             public Integer call() {
                 String token = Tokens.generate();
                 try (Database database = KilnServer.openDatabase(config(Map.of()))) {
-                    database.jdbi().useHandle(h -> h.createUpdate("INSERT INTO api_token (name, token_hash, created) "
-                                    + "VALUES (:name, :hash, CURRENT_TIMESTAMP)")
-                            .bind("name", name).bind("hash", Tokens.sha256Hex(token)).execute());
+                    database.jdbi().useTransaction(h -> {
+                        boolean taken = h.createQuery("SELECT COUNT(*) FROM api_token WHERE name = :name").bind("name", name)
+                                .mapTo(Long.class).one() > 0;
+                        if (taken) {
+                            throw new KilnException("an API token named '" + name + "' exists; revoke it first or pick another name");
+                        }
+                        h.createUpdate("INSERT INTO api_token (name, token_hash, created) VALUES (:name, :hash, CURRENT_TIMESTAMP)")
+                                .bind("name", name).bind("hash", Tokens.sha256Hex(token)).execute();
+                    });
                 }
                 System.out.println("API token '" + name + "' created; it is shown only once:");
                 System.out.println(token);
@@ -134,10 +174,10 @@ public final class Kiln {
         }
     }
 
-    @Command(name = "inventory", description = "Manage the inventory.", subcommands = InventoryCommand.Apply.class)
+    @Command(name = "inventory", mixinStandardHelpOptions = true, description = "Manage the inventory.", subcommands = InventoryCommand.Apply.class)
     static final class InventoryCommand {
 
-        @Command(name = "apply", description = "Apply an inventory file to the configured database (idempotent).")
+        @Command(name = "apply", mixinStandardHelpOptions = true, description = "Apply an inventory file to the configured database (idempotent).")
         static final class Apply extends Common implements Callable<Integer> {
 
             @Parameters(index = "0", description = "Inventory YAML file.")
@@ -154,7 +194,7 @@ public final class Kiln {
         }
     }
 
-    @Command(name = "migrate", description = "Create or upgrade the database schema, then exit.")
+    @Command(name = "migrate", mixinStandardHelpOptions = true, description = "Create or upgrade the database schema, then exit.")
     static final class Migrate extends Common implements Callable<Integer> {
 
         @Override
@@ -167,6 +207,9 @@ public final class Kiln {
     }
 
     static Inventory readInventory(Path file) throws IOException {
+        if (!Files.isReadable(file)) {
+            throw new KilnException("inventory file " + file + " not found or not readable");
+        }
         try (InputStream in = Files.newInputStream(file)) {
             return InventoryApplier.read(in, file.toString());
         }

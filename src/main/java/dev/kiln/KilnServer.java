@@ -43,6 +43,7 @@ import dev.kiln.servers.SettingsRoutes;
 import dev.kiln.servers.Suspension;
 import dev.kiln.store.Database;
 import dev.kiln.store.StatementCounter;
+import dev.kiln.users.LoginTokens;
 import dev.kiln.users.UserChangeRoutes;
 import dev.kiln.users.UserRoutes;
 import dev.kiln.users.UserStore;
@@ -71,6 +72,7 @@ import org.slf4j.LoggerFactory;
 public final class KilnServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KilnServer.class);
+    static final String ADMIN_TOKEN_NAME = "admin (KILN_ADMIN_TOKEN)";
 
     private final KilnConfig config;
     private final Database database;
@@ -133,6 +135,7 @@ public final class KilnServer implements AutoCloseable {
                 new SettingsRoutes(jdbi, servers, hypervisors, secrets, clock),
                 new NetworkRoutes(jdbi),
                 new UserChangeRoutes(jdbi, users, userRoutes, clock),
+                new LoginTokens(jdbi, userRoutes, clock),
                 new QueueRoutes(jdbi, queue),
                 new CatalogRoutes(catalog),
                 new HypervisorRoutes(hypervisors),
@@ -169,7 +172,7 @@ public final class KilnServer implements AutoCloseable {
 
     public KilnServer start() {
         if (config.adminToken() != null) {
-            ensureToken("admin (KILN_ADMIN_TOKEN)", config.adminToken());
+            replaceToken(ADMIN_TOKEN_NAME, config.adminToken());
         }
         app.start();
         workers.start();
@@ -181,6 +184,21 @@ public final class KilnServer implements AutoCloseable {
     /** Applies an inventory file (idempotent). */
     public String applyInventory(dev.kiln.inventory.Inventory inventory) {
         return new InventoryApplier(database.jdbi(), Clock.systemUTC()).apply(inventory);
+    }
+
+    /**
+     * Makes {@code token} the only token named {@code name}: a changed {@code KILN_ADMIN_TOKEN}
+     * revokes the previous one at the next start.
+     */
+    public void replaceToken(String name, String token) {
+        String hash = Tokens.sha256Hex(token);
+        database.jdbi().useTransaction(h -> {
+            h.createUpdate("DELETE FROM api_token WHERE name = :name AND token_hash <> :hash").bind("name", name).bind("hash", hash)
+                    .execute();
+            h.createUpdate("INSERT INTO api_token (name, token_hash, created) SELECT :name, :hash, CURRENT_TIMESTAMP "
+                            + "WHERE NOT EXISTS (SELECT 1 FROM api_token WHERE token_hash = :hash)")
+                    .bind("name", name).bind("hash", hash).execute();
+        });
     }
 
     /** Stores a token's hash unless an identical token exists. */

@@ -111,8 +111,12 @@ public final class BuildService {
     }
 
     private void checkTemplate(org.jdbi.v3.core.Handle h, Server server, long templateId) {
-        if (catalog.findTemplate(h, templateId).isEmpty()) {
+        var template = catalog.findTemplate(h, templateId);
+        if (template.isEmpty()) {
             throw new ValidationException("The operatingSystemId field names no OS template (" + templateId + ").");
+        }
+        if (!template.get().enabled()) {
+            throw new ValidationException("The operatingSystemId field names OS template " + templateId + ", which is disabled.");
         }
         if (!catalog.isOffered(h, server.packageId(), templateId)) {
             throw new ValidationException("The operatingSystemId field names OS template " + templateId

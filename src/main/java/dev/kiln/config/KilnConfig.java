@@ -76,7 +76,14 @@ public record KilnConfig(
     public static KilnConfig load(Path file, Map<String, String> env, Map<String, String> flags) {
         Map<String, String> values = new LinkedHashMap<>();
         if (file != null) {
-            values.putAll(readYaml(file));
+            Map<String, String> fromFile = readYaml(file);
+            for (String key : fromFile.keySet()) {
+                if (!ENVIRONMENT.containsValue(key)) {
+                    throw new KilnException("invalid configuration: " + file + " has unknown key '" + key + "'; known keys: "
+                            + new java.util.TreeSet<>(ENVIRONMENT.values()));
+                }
+            }
+            values.putAll(fromFile);
         }
         ENVIRONMENT.forEach((variable, key) -> {
             String value = env.get(variable);
@@ -90,10 +97,12 @@ public record KilnConfig(
 
     private static KilnConfig from(Settings s) {
         Smtp smtp = null;
+        int smtpPort = s.integer("smtp.port", 25, 1, 65535);
+        boolean startTls = s.bool("smtp.startTls", false);
         if (s.text("smtp.host", null) != null) {
-            smtp = new Smtp(s.text("smtp.host", null), s.integer("smtp.port", 25, 1, 65535),
+            smtp = new Smtp(s.text("smtp.host", null), smtpPort,
                     s.text("smtp.user", null), s.text("smtp.password", null),
-                    s.text("smtp.from", "kiln@localhost"), s.bool("smtp.startTls", false));
+                    s.text("smtp.from", "kiln@localhost"), startTls);
         }
         Path cert = s.path("tls.cert");
         Path key = s.path("tls.key");
@@ -141,9 +150,17 @@ public record KilnConfig(
         return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
     }
 
+    /** The machine's host name and this process's id, e.g. {@code node7-4242}. */
     private static String defaultNodeName() {
         String host = System.getenv("HOSTNAME");
-        return (host == null || host.isBlank() ? "kiln" : host) + "-" + ProcessHandle.current().pid();
+        if (host == null || host.isBlank()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "kiln";
+            }
+        }
+        return host + "-" + ProcessHandle.current().pid();
     }
 
     private static Map<String, String> readYaml(Path file) {

@@ -20,8 +20,12 @@ import java.util.regex.Pattern;
  */
 public final class JsonBody {
 
-    private static final Pattern INTEGER = Pattern.compile("-?[0-9]{1,18}");
+    private static final Pattern INTEGER = Pattern.compile("-?(0|[1-9][0-9]{0,17})");
     private static final Pattern DECIMAL = Pattern.compile("-?[0-9]{1,18}(\\.[0-9]{1,9})?");
+
+    /** Rejects text after the first JSON value, so {@code {"a":1} garbage} is malformed, not {@code {"a":1}}. */
+    private static final com.fasterxml.jackson.databind.ObjectReader READER = Json.MAPPER.reader()
+            .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final ObjectNode fields;
     private final List<String> errors = new ArrayList<>();
@@ -43,7 +47,7 @@ public final class JsonBody {
         }
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(text);
+            node = READER.readTree(text);
         } catch (JsonProcessingException e) {
             throw new MalformedJsonException("request body is not valid JSON: " + e.getOriginalMessage());
         }
@@ -67,8 +71,19 @@ public final class JsonBody {
 
     /** True when the key is present with a non-null value. */
     public boolean has(String key) {
+        return given(key) != null;
+    }
+
+    /**
+     * The value of a key, or null when it is absent, JSON null or the empty string: Laravel turns
+     * empty strings into null before validating, and modules send {@code ""} for "not set".
+     */
+    private JsonNode given(String key) {
         JsonNode value = fields.get(key);
-        return value != null && !value.isNull();
+        if (value == null || value.isNull() || (value.isTextual() && value.textValue().isEmpty())) {
+            return null;
+        }
+        return value;
     }
 
     public Long requiredLong(String key) {
@@ -81,7 +96,7 @@ public final class JsonBody {
 
     /** An integer given as a JSON integer or a string of digits; null when absent. */
     public Long optionalLong(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }
@@ -112,7 +127,7 @@ public final class JsonBody {
 
     /** A decimal number given as a JSON number or a numeric string; null when absent. */
     public BigDecimal optionalDecimal(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }
@@ -129,7 +144,7 @@ public final class JsonBody {
 
     /** A boolean given as true/false, 1/0, "1"/"0" or "true"/"false"; null when absent. */
     public Boolean optionalBoolean(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }
@@ -166,7 +181,7 @@ public final class JsonBody {
 
     /** A JSON string; null when absent. Numbers are rejected, as Laravel's string rule does. */
     public String optionalString(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }
@@ -184,7 +199,7 @@ public final class JsonBody {
 
     /** A list of integers (each a JSON integer or a numeric string); null when absent. */
     public List<Long> optionalLongList(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }
@@ -208,7 +223,7 @@ public final class JsonBody {
 
     /** A list of strings; null when absent. */
     public List<String> optionalStringList(String key) {
-        JsonNode value = fields.get(key);
+        JsonNode value = given(key);
         if (value == null || value.isNull()) {
             return null;
         }

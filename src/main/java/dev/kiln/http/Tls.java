@@ -26,6 +26,41 @@ public final class Tls {
     private Tls() {
     }
 
+    /**
+     * Signs a probe with the key and verifies it with the certificate, so a key that belongs to
+     * another certificate fails at start instead of breaking every handshake.
+     */
+    private static void checkKeyMatches(PrivateKey key, Certificate cert, Path certFile, Path keyFile)
+            throws java.security.GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return;
+        }
+        byte[] probe = "kiln-tls-key-check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        boolean matches;
+        try {
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            matches = verifier.verify(signature);
+        } catch (java.security.InvalidKeyException | java.security.SignatureException e) {
+            matches = false;
+        }
+        if (!matches) {
+            throw new KilnException("TLS key " + keyFile + " does not belong to the certificate " + certFile
+                    + "; give the key that was issued with the certificate");
+        }
+    }
+
     public static KeyStore keyStore(Path certFile, Path keyFile) {
         try {
             List<Certificate> chain = new ArrayList<>();
@@ -39,7 +74,7 @@ public final class Tls {
                 }
             }
             if (chain.isEmpty()) {
-                throw new KilnException("TLS certificate file " + certFile + " holds no PEM certificate");
+                throw new KilnException("TLS certificate file " + certFile + " contains no PEM certificate");
             }
             PrivateKey key;
             try (Reader reader = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(reader)) {
@@ -50,9 +85,10 @@ public final class Tls {
                 } else if (item instanceof PrivateKeyInfo info) {
                     key = converter.getPrivateKey(info);
                 } else {
-                    throw new KilnException("TLS key file " + keyFile + " holds no unencrypted PEM private key");
+                    throw new KilnException("TLS key file " + keyFile + " contains no unencrypted PEM private key");
                 }
             }
+            checkKeyMatches(key, chain.get(0), certFile, keyFile);
             KeyStore store = KeyStore.getInstance("PKCS12");
             store.load(null, null);
             store.setKeyEntry("kiln", key, KEY_STORE_PASSWORD.toCharArray(), chain.toArray(Certificate[]::new));

@@ -74,7 +74,7 @@ public final class HypervisorRoutes implements Routes {
         long id = Responses.id(ctx, "id", "hypervisor not found");
         Hypervisor hypervisor = store.find(id).orElseThrow(() -> new NotFoundException("hypervisor not found"));
         HypervisorGroup group = store.findGroup(hypervisor.groupId()).orElseThrow();
-        Allocation used = store.allocations().getOrDefault(id, Allocation.NONE);
+        Allocation used = store.allocation(id);
         Responses.data(ctx, HypervisorViews.hypervisor(hypervisor, group, used));
     }
 }

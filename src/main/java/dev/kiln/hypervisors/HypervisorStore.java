@@ -3,14 +3,13 @@ package dev.kiln.hypervisors;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
-/** Reads hypervisors and groups, and sums what the servers on each hypervisor use. */
+/** Reads hypervisors and groups, and what the servers on each hypervisor use. */
 public final class HypervisorStore {
 
     /** The {@code hypervisor_group} columns that {@link #mapGroup(ResultSet, String)} reads. */
@@ -59,27 +58,21 @@ public final class HypervisorStore {
                 .bind("group", groupId).map((rs, ctx) -> mapHypervisor(rs)).list();
     }
 
-    /** Sums the resources of the servers on each hypervisor (servers being deleted included). */
+    /** Reads what the servers on each hypervisor use (servers being deleted included), from {@link HypervisorUsage}. */
     public Map<Long, Allocation> allocations(Handle h) {
-        Map<Long, Allocation> out = new HashMap<>();
-        h.createQuery("SELECT hypervisor_id, COUNT(*) AS servers, SUM(memory_mb) AS memory, SUM(cpu_cores) AS cpu, "
-                        + "SUM(storage_gb) AS storage FROM server GROUP BY hypervisor_id")
-                .map((rs, ctx) -> Map.entry(rs.getLong("hypervisor_id"),
-                        new Allocation(rs.getInt("servers"), rs.getLong("memory"), rs.getLong("cpu"), rs.getLong("storage"))))
-                .forEach(e -> out.put(e.getKey(), e.getValue()));
-        return out;
+        return HypervisorUsage.all(h);
     }
 
     public Allocation allocation(Handle h, long hypervisorId) {
-        return h.createQuery("SELECT COUNT(*) AS servers, COALESCE(SUM(memory_mb), 0) AS memory, COALESCE(SUM(cpu_cores), 0) AS cpu, "
-                        + "COALESCE(SUM(storage_gb), 0) AS storage FROM server WHERE hypervisor_id = :id")
-                .bind("id", hypervisorId)
-                .map((rs, ctx) -> new Allocation(rs.getInt("servers"), rs.getLong("memory"), rs.getLong("cpu"), rs.getLong("storage")))
-                .one();
+        return HypervisorUsage.of(h, hypervisorId);
     }
 
     public Map<Long, Allocation> allocations() {
         return jdbi.withHandle(this::allocations);
+    }
+
+    public Allocation allocation(long hypervisorId) {
+        return jdbi.withHandle(h -> allocation(h, hypervisorId));
     }
 
     static HypervisorGroup mapGroup(ResultSet rs) throws SQLException {

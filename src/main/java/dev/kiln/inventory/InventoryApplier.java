@@ -7,6 +7,7 @@ import dev.kiln.KilnException;
 import dev.kiln.Times;
 import dev.kiln.ValidationException;
 import dev.kiln.http.Json;
+import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.network.Addresses;
 import dev.kiln.network.NetworkStore;
 import java.io.IOException;
@@ -147,6 +148,9 @@ public final class InventoryApplier {
                 .bind("storage", r.storageGb()).bind("servers", or(r.maxServers(), 0)).bind("builds", builds).bind("delay", delay)
                 .bind("enabled", or(hv.enabled(), true)).bind("maintenance", or(hv.maintenance(), false)).bind("now", now)
                 .execute();
+        if (id.isEmpty()) {
+            HypervisorUsage.insertEmpty(h, idByName(h, "hypervisor", name).orElseThrow());
+        }
     }
 
     /** Creates or updates the block; returns how many IPv4 addresses were new. */

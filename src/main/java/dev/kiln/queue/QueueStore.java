@@ -57,14 +57,21 @@ public final class QueueStore {
 
     /**
      * Ids of items a worker may claim now, oldest first: queued items, and running items whose
-     * lease has lapsed (their worker died), on hypervisors below their build limit.
+     * lease has lapsed (their worker died), on hypervisors below their build limit. The running
+     * items are counted once per hypervisor in a subquery that does not depend on the candidate
+     * row, so the databases evaluate it once per call instead of once per candidate. Workers
+     * count again under the hypervisor's lock before they claim.
      */
     public List<Long> claimable(Handle h, OffsetDateTime now, int limit) {
         return h.createQuery("SELECT q.id FROM queue_item q JOIN hypervisor hv ON hv.id = q.hypervisor_id "
                         + "WHERE ((q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)) "
                         + "     OR (q.status = 'running' AND q.lease_until < :now)) "
-                        + "AND (SELECT COUNT(*) FROM queue_item r WHERE r.hypervisor_id = q.hypervisor_id "
-                        + "     AND r.status = 'running' AND r.lease_until >= :now) < hv.max_concurrent_builds "
+                        + "AND hv.max_concurrent_builds > 0 "
+                        + "AND q.hypervisor_id NOT IN (SELECT r.hypervisor_id FROM queue_item r "
+                        + "     JOIN hypervisor full_hv ON full_hv.id = r.hypervisor_id "
+                        + "     WHERE r.status = 'running' AND r.lease_until >= :now "
+                        + "     GROUP BY r.hypervisor_id, full_hv.max_concurrent_builds "
+                        + "     HAVING COUNT(*) >= full_hv.max_concurrent_builds) "
                         + "ORDER BY q.id LIMIT :limit")
                 .bind("now", now).bind("limit", limit).mapTo(Long.class).list();
     }

@@ -172,7 +172,7 @@ public final class AddressRoutes implements Routes {
         Responses.noContent(ctx);
     }
 
-    /** The server's whitelist as a mutable JSON list. */
+    /** Parses the server's whitelist into a mutable JSON list. */
     static ArrayNode whitelist(Server server) {
         try {
             return (ArrayNode) Json.MAPPER.readTree(server.ipWhitelist());
@@ -204,7 +204,7 @@ public final class AddressRoutes implements Routes {
         List<String> out = new ArrayList<>();
         for (String address : addresses) {
             if (!Addresses.isIpv4(address)) {
-                throw new ValidationException("The ip field holds '" + address + "', which is not an IPv4 address.");
+                throw new ValidationException("The ip field contains '" + address + "', which is not an IPv4 address.");
             }
             out.add(address);
         }

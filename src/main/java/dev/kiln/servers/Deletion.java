@@ -7,6 +7,7 @@ import dev.kiln.http.JsonBody;
 import dev.kiln.http.Responses;
 import dev.kiln.http.Routes;
 import dev.kiln.hypervisors.Drivers;
+import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.queue.Actions;
 import dev.kiln.queue.QueueHandler;
@@ -111,6 +112,11 @@ public final class Deletion implements Routes, QueueHandler {
     @Override
     public void completed(Handle h, QueueItem item) {
         long id = item.serverId();
+        // The usage row is locked before the server is read, as every change to a server's resources does.
+        if (HypervisorUsage.lockOfServer(h, id).isPresent()) {
+            Server server = servers.find(h, id).orElseThrow();
+            HypervisorUsage.add(h, server.hypervisorId(), -1, -server.memoryMb(), -server.cpuCores(), -server.storageGb());
+        }
         network.releaseAll(h, id);
         h.createUpdate("DELETE FROM server_ssh_key WHERE server_id = :id").bind("id", id).execute();
         for (String table : new String[] {"server_disk", "server_traffic"}) {

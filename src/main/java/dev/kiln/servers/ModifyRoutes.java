@@ -9,6 +9,7 @@ import dev.kiln.catalog.ServerPackage;
 import dev.kiln.hypervisors.Allocation;
 import dev.kiln.hypervisors.Hypervisor;
 import dev.kiln.hypervisors.HypervisorStore;
+import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.http.Json;
 import dev.kiln.http.JsonBody;
 import dev.kiln.http.Responses;
@@ -17,6 +18,8 @@ import dev.kiln.queue.QueueStore;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
+import java.util.Optional;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -76,7 +79,7 @@ public final class ModifyRoutes implements Routes {
         Long memory = body.requiredLong("memory");
         body.validate();
         int value = checkRange("memory", memory, 256, 4_194_304);
-        update(id, "memory_mb = :value", value, (h, s) -> checkFits(h, s, value - s.memoryMb(), 0, 0));
+        update(id, "memory_mb = :value", value, s -> new Resources(value, s.cpuCores(), s.storageGb()));
         ctx.status(201);
     }
 
@@ -89,7 +92,7 @@ public final class ModifyRoutes implements Routes {
         }
         body.validate();
         int value = checkRange("cores", cores, 1, 512);
-        update(id, "cpu_cores = :value", value, (h, s) -> checkFits(h, s, 0, value - s.cpuCores(), 0));
+        update(id, "cpu_cores = :value", value, s -> new Resources(s.memoryMb(), value, s.storageGb()));
         ctx.status(201);
     }
 
@@ -116,6 +119,7 @@ public final class ModifyRoutes implements Routes {
         long packageId = Responses.id(ctx, "packageId", "package not found");
         ArrayNode info = Json.array();
         jdbi.useTransaction(h -> {
+            Optional<Allocation> used = HypervisorUsage.lockOfServer(h, id);
             Server server = locks.requireFree(h, id);
             ServerPackage pkg = catalog.findPackage(h, packageId).orElseThrow(() -> new NotFoundException("package not found"));
             int storage = Math.max(server.storageGb(), pkg.primaryStorageGb());
@@ -127,7 +131,7 @@ public final class ModifyRoutes implements Routes {
             note(info, "traffic", server.trafficGb(), pkg.trafficGb());
             note(info, "primary network speed inbound", server.networkSpeedIn(), pkg.networkSpeedIn());
             note(info, "primary network speed outbound", server.networkSpeedOut(), pkg.networkSpeedOut());
-            checkFits(h, server, pkg.memoryMb() - server.memoryMb(), pkg.cpuCores() - server.cpuCores(), storage - server.storageGb());
+            resize(h, server, used, new Resources(pkg.memoryMb(), pkg.cpuCores(), storage));
             h.createUpdate("UPDATE server SET package_id = :package, memory_mb = :memory, cpu_cores = :cpu, storage_gb = :storage, "
                             + "traffic_gb = :traffic, network_speed_in = :in, network_speed_out = :out, version = version + 1, "
                             + "updated = :now WHERE id = :id")
@@ -154,34 +158,50 @@ public final class ModifyRoutes implements Routes {
         ctx.status(201);
     }
 
-    private void update(long id, String assignment, Object value, java.util.function.BiConsumer<Handle, Server> check) {
+    /**
+     * Sets one column of the server. {@code resize} returns the server's resources after the
+     * change, or is null when the change leaves them as they are.
+     */
+    private void update(long id, String assignment, Object value, Function<Server, Resources> resize) {
         jdbi.useTransaction(h -> {
+            Optional<Allocation> used = resize == null ? Optional.empty() : HypervisorUsage.lockOfServer(h, id);
             Server server = locks.requireFree(h, id);
-            if (check != null) {
-                lockHypervisor(h, server);
-                check.accept(h, server);
+            if (resize != null) {
+                resize(h, server, used, resize.apply(server));
             }
             h.createUpdate("UPDATE server SET " + assignment + ", version = version + 1, updated = :now WHERE id = :id")
                     .bind("value", value).bind("now", Times.now(clock)).bind("id", id).execute();
         });
     }
 
-    private void checkFits(Handle h, Server server, int extraMemory, int extraCores, int extraStorage) {
+    /**
+     * Checks that the hypervisor has room for the server's new resources and adds the change to
+     * its usage row. {@code used} is that row, locked by {@link HypervisorUsage#lockOfServer}
+     * before {@code server} was read.
+     */
+    private void resize(Handle h, Server server, Optional<Allocation> used, Resources target) {
+        Allocation usage = used.orElseThrow(() -> new IllegalStateException(
+                "hypervisor " + server.hypervisorId() + " of server " + server.id() + " has no hypervisor_usage row"));
+        checkFits(h, server, usage, target);
+        HypervisorUsage.add(h, server.hypervisorId(), 0, target.memoryMb() - server.memoryMb(),
+                target.cpuCores() - server.cpuCores(), target.storageGb() - server.storageGb());
+    }
+
+    /** Rejects growth that the hypervisor has no room for. A change that grows nothing always passes. */
+    private void checkFits(Handle h, Server server, Allocation used, Resources target) {
+        int extraMemory = target.memoryMb() - server.memoryMb();
+        int extraCores = target.cpuCores() - server.cpuCores();
+        int extraStorage = target.storageGb() - server.storageGb();
         if (extraMemory <= 0 && extraCores <= 0 && extraStorage <= 0) {
             return;
         }
         Hypervisor hypervisor = hypervisors.find(h, server.hypervisorId()).orElseThrow();
-        Allocation used = hypervisors.allocation(h, hypervisor.id());
         Allocation without = new Allocation(used.servers() - 1, used.memoryMb() - server.memoryMb(),
                 used.cpuCores() - server.cpuCores(), used.storageGb() - server.storageGb());
         if (!without.fits(hypervisor, server.memoryMb() + Math.max(0, extraMemory), server.cpuCores() + Math.max(0, extraCores),
                 server.storageGb() + Math.max(0, extraStorage))) {
             throw new ValidationException("Hypervisor " + hypervisor.name() + " has no room for the requested resources.");
         }
-    }
-
-    private static void lockHypervisor(Handle h, Server server) {
-        h.createQuery("SELECT id FROM hypervisor WHERE id = :id FOR UPDATE").bind("id", server.hypervisorId()).mapTo(Long.class).one();
     }
 
     private static void note(ArrayNode info, String what, int current, int target) {
@@ -195,5 +215,9 @@ public final class ModifyRoutes implements Routes {
             throw new ValidationException("The " + field + " field must be between " + min + " and " + max + " (got " + value + ").");
         }
         return value.intValue();
+    }
+
+    /** A server's memory in MB, CPU cores and primary storage in GB. */
+    private record Resources(int memoryMb, int cpuCores, int storageGb) {
     }
 }

@@ -16,9 +16,10 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Loads {@link ServerDetails} in five statements. The first joins the server row with its owner,
- * hypervisor, hypervisor group and template, and adds the hypervisor's allocation and the time
- * of the server's latest queue activity. The other four read the disks, the SSH keys, the IPv4
- * addresses and the IPv6 subnets, which have several rows per server.
+ * hypervisor, hypervisor group and template, and adds the hypervisor's allocation (its
+ * {@code hypervisor_usage} row) and the time of the server's latest queue activity. The other
+ * four read the disks, the SSH keys, the IPv4 addresses and the IPv6 subnets, which have
+ * several rows per server.
  */
 final class ServerDetailsLoader {
 
@@ -27,7 +28,8 @@ final class ServerDetailsLoader {
             + Columns.prefixed("hv", "hv_", HypervisorStore.HYPERVISOR_COLUMNS) + ", "
             + Columns.prefixed("g", "g_", HypervisorStore.GROUP_COLUMNS) + ", "
             + Columns.prefixed("t", "t_", CatalogStore.TEMPLATE_COLUMN_NAMES) + ", "
-            + "a.servers AS a_servers, a.memory AS a_memory, a.cpu AS a_cpu, a.storage AS a_storage, "
+            + "COALESCE(a.servers, 0) AS a_servers, COALESCE(a.memory_mb, 0) AS a_memory, COALESCE(a.cpu_cores, 0) AS a_cpu, "
+            + "COALESCE(a.storage_gb, 0) AS a_storage, "
             + "(SELECT MAX(q.updated) FROM queue_item q WHERE q.server_id = s.id) AS last_task_on "
             + "FROM server s "
             + "JOIN kiln_user u ON u.id = s.owner_id "
@@ -35,11 +37,7 @@ final class ServerDetailsLoader {
             + "JOIN hypervisor_group g ON g.id = hv.group_id "
             // No foreign key guards os_template_id: a template removed from the catalog leaves it dangling.
             + "LEFT JOIN os_template t ON t.id = s.os_template_id "
-            + "CROSS JOIN (SELECT COUNT(*) AS servers, COALESCE(SUM(x.memory_mb), 0) AS memory, "
-            + "    COALESCE(SUM(x.cpu_cores), 0) AS cpu, COALESCE(SUM(x.storage_gb), 0) AS storage FROM server x "
-            // IN, not =: H2 2.x then looks the hypervisor's servers up in server_hypervisor instead of
-            // evaluating the subquery for every row of the table.
-            + "    WHERE x.hypervisor_id IN (SELECT y.hypervisor_id FROM server y WHERE y.id = :id)) a "
+            + "LEFT JOIN hypervisor_usage a ON a.hypervisor_id = s.hypervisor_id "
             + "WHERE s.id = :id";
 
     private final UserStore users;

@@ -20,7 +20,7 @@ final class ServerLocks {
         this.queue = queue;
     }
 
-    /** Loads the server or answers 404; 423 when a queued or running item holds it. */
+    /** Loads the server, throwing 404 when it is missing and 423 when a queued or running item locks it. */
     Server requireFree(Handle h, long serverId) {
         return requireFree(servers, h, serverId);
     }

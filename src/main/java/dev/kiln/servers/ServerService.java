@@ -8,6 +8,7 @@ import dev.kiln.hypervisors.Allocation;
 import dev.kiln.hypervisors.Hypervisor;
 import dev.kiln.hypervisors.HypervisorGroup;
 import dev.kiln.hypervisors.HypervisorStore;
+import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.network.Addresses;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.queue.QueueStore;
@@ -18,6 +19,7 @@ import dev.kiln.users.UserStore;
 import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -65,6 +67,7 @@ public final class ServerService {
             long id = servers.insert(h, new ServerStore.NewServer(uuid, r.owner().id(), target.id(), r.pkg().id(),
                     r.memoryMb(), r.cpuCores(), r.storageGb(), r.trafficGb(), r.speedIn(), r.speedOut(),
                     servers.nextVncPort(h, target.id()), uniqueMac(h)), now);
+            HypervisorUsage.add(h, target.id(), 1, r.memoryMb(), r.cpuCores(), r.storageGb());
             h.createUpdate("UPDATE server SET encrypted_password = :password WHERE id = :id")
                     .bind("password", secrets.encrypt(Passwords.random(Passwords.ROOT_PASSWORD_LENGTH))).bind("id", id).execute();
             h.createUpdate("INSERT INTO server_disk (server_id, drive, capacity_gb, created, updated) VALUES (:id, 'a', :gb, :now, :now)")
@@ -122,19 +125,18 @@ public final class ServerService {
     }
 
     /**
-     * Picks the hypervisor with the most free memory that fits the server. The group's
-     * hypervisor rows are locked first, all at once and in id order, so concurrent creates
-     * cannot overfill one host and cannot deadlock by locking two hosts in opposite orders.
+     * Picks the hypervisor with the most free memory that fits the server. The usage rows of the
+     * group's hypervisors are locked first, all at once and in id order, so concurrent creates
+     * cannot overfill one host and cannot deadlock by locking two hosts in opposite orders. The
+     * locks last until the create has added its server to the chosen row.
      */
     private Hypervisor place(Handle h, Resolved r) {
-        h.createQuery("SELECT id FROM hypervisor WHERE group_id = :group AND enabled AND NOT maintenance ORDER BY id FOR UPDATE")
-                .bind("group", r.group().id()).mapTo(Long.class).list();
-        var candidates = hypervisors.placeable(h, r.group().id());
-        var allocations = hypervisors.allocations(h);
-        return candidates.stream()
-                .filter(hv -> allocations.getOrDefault(hv.id(), Allocation.NONE).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb()))
-                .max(Comparator.comparingLong((Hypervisor hv) ->
-                        hv.maxMemoryMb() - allocations.getOrDefault(hv.id(), Allocation.NONE).memoryMb()))
+        Map<Long, Allocation> usage = HypervisorUsage.lockPlaceable(h, r.group().id());
+        return hypervisors.placeable(h, r.group().id()).stream()
+                // A hypervisor enabled after the lock query has no locked row here, so only later creates consider it.
+                .filter(hv -> usage.containsKey(hv.id()))
+                .filter(hv -> usage.get(hv.id()).fits(hv, r.memoryMb(), r.cpuCores(), r.storageGb()))
+                .max(Comparator.comparingLong((Hypervisor hv) -> hv.maxMemoryMb() - usage.get(hv.id()).memoryMb()))
                 .orElseThrow(() -> new ValidationException("No hypervisor in group " + r.group().id() + " has room for a server with "
                         + r.memoryMb() + " MB memory, " + r.cpuCores() + " CPU cores and " + r.storageGb() + " GB storage."));
     }

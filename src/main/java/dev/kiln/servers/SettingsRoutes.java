@@ -159,7 +159,7 @@ public final class SettingsRoutes implements Routes {
         Responses.data(ctx, Json.object());
     }
 
-    /** The server's custom XML parts as a mutable JSON object keyed by part name. */
+    /** Parses the server's custom XML parts into a mutable JSON object keyed by part name. */
     static ObjectNode customXml(Server server) {
         try {
             return (ObjectNode) Json.MAPPER.readTree(server.customXml());

@@ -221,6 +221,27 @@ abstract class BuildRulesCases {
                 maxLengthHostname());
     }
 
+    @Test
+    void emptyHostnameKeepsCurrent() {
+        String current = get(builtServer).path("hostname").asText();
+
+        Api.Response r = build(builtServer, json("operatingSystemId", DEBIAN_12, "hostname", "", "name", ""));
+
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.data().path("hostname").asText()).isEqualTo(current);
+        runQueue();
+    }
+
+    @Test
+    void leadingZeroIdRejected() {
+        ServerState before = snapshot(neverBuiltServer);
+
+        Api.Response r = build(neverBuiltServer, "{\"operatingSystemId\":\"01\"}");
+
+        assertRejected(r, "operatingSystemId");
+        assertThat(snapshot(neverBuiltServer)).isEqualTo(before);
+    }
+
     @ParameterizedTest
     @MethodSource("invalidHostnames")
     void hostnameInvalidRejected(String hostname) {
@@ -246,7 +267,6 @@ abstract class BuildRulesCases {
                 "東京.example.com",
                 "a".repeat(64) + ".example.com",
                 maxLengthHostname() + "a",
-                "",
                 "host/name.example.com",
                 "host:8080",
                 "nul\u0000.example.com");
@@ -508,7 +528,8 @@ abstract class BuildRulesCases {
 
     @ParameterizedTest
     @ValueSource(strings = {"{", "{\"operatingSystemId\":}", "operatingSystemId=1", "{'operatingSystemId':1}", "{\"operatingSystemId\":1",
-            "\"operatingSystemId\"", "nul\u0000"})
+            "\"operatingSystemId\"", "nul\u0000", "{\"operatingSystemId\":1} garbage",
+            "{\"operatingSystemId\":1}{\"operatingSystemId\":2}", "{\"operatingSystemId\":1}}"})
     void malformedJsonRejected(String body) {
         ServerState before = snapshot(builtServer);
 

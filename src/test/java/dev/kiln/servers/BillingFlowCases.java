@@ -155,8 +155,13 @@ abstract class BillingFlowCases {
         assertThat(upgrade.json().path("info").isArray()).isTrue();
         assertThat(server(serverPath).path("settings").path("resources").path("memory").asInt()).isEqualTo(4096);
 
-        // TODO: modules offer a root password reset (POST /servers/{id}/resetPassword) between
-        // upgrade and termination. This flow skips that step, which PasswordResetCases covers alone.
+        // Root password reset through the guest agent.
+        Api.Response reset = api.post(serverPath + "/resetPassword",
+                encoding == Encoding.TYPED ? "{\"user\":\"root\",\"sendMail\":false}" : "{\"user\":\"Root\",\"sendMail\":\"0\"}");
+        assertThat(reset.status()).as(reset.toString()).isEqualTo(200);
+        assertThat(reset.data().path("expectedPassword").asText()).hasSize(20);
+        runQueue();
+        assertThat(api.get(V1 + "/queue/" + reset.data().path("queueId").asLong()).data().path("failed").asBoolean()).isFalse();
 
         // Termination, then the user.
         Api.Response terminate = api.send("DELETE", serverPath + "?delay=0", encoding == Encoding.TYPED ? null : "[]",

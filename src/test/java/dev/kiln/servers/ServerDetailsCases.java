@@ -3,6 +3,7 @@ package dev.kiln.servers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.catalog.CatalogStore;
+import dev.kiln.hypervisors.Allocation;
 import dev.kiln.hypervisors.Hypervisor;
 import dev.kiln.hypervisors.HypervisorStore;
 import dev.kiln.network.NetworkStore;
@@ -98,10 +99,13 @@ abstract class ServerDetailsCases {
     void allocationSumsServersOfHypervisor() {
         ServerDetails details = load(built);
         long hypervisor = details.hypervisor().id();
-        long count = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM server WHERE hypervisor_id = :id")
-                .bind("id", hypervisor).mapTo(Long.class).one());
+        Allocation summed = jdbi.withHandle(h -> h.createQuery("SELECT COUNT(*) AS servers, SUM(memory_mb) AS memory, "
+                        + "SUM(cpu_cores) AS cpu, SUM(storage_gb) AS storage FROM server WHERE hypervisor_id = :id")
+                .bind("id", hypervisor)
+                .map((rs, ctx) -> new Allocation(rs.getInt("servers"), rs.getLong("memory"), rs.getLong("cpu"), rs.getLong("storage")))
+                .one());
 
-        assertThat(details.hypervisorAllocation().servers()).isEqualTo(count);
+        assertThat(details.hypervisorAllocation()).isEqualTo(summed);
     }
 
     @Test
