@@ -99,7 +99,7 @@ public final class KilnServer implements AutoCloseable {
         var network = new NetworkStore();
         var queue = new QueueStore(database.dialect());
         var servers = new ServerStore();
-        var serverService = new ServerService(jdbi, servers, users, hypervisors, catalog, network, queue, secrets, clock);
+        var serverService = new ServerService(jdbi, servers, users, hypervisors, catalog, network, secrets, clock);
         var view = new ServerView(clock);
         this.drivers = new Drivers(driverFactory);
 
@@ -159,7 +159,7 @@ public final class KilnServer implements AutoCloseable {
         return Database.open(config.dbUrl(), config.dbUser(), config.dbPassword(), config.dataDir(), config.dbPoolSize());
     }
 
-    /** The driver for a hypervisor record: the simulator, or the libvirt driver for real hosts. */
+    /** Creates the driver for a hypervisor record: the simulator, or the libvirt driver for real hosts. */
     public static HypervisorDriver defaultDriver(Hypervisor hypervisor) {
         return switch (hypervisor.connection().driver()) {
             case "simulator" -> new SimulatorDriver(hypervisor.name(), hypervisor.maxMemoryMb(),

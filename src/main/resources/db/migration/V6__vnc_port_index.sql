@@ -1,3 +1,3 @@
--- The next free VNC port of a hypervisor is MAX(vnc_port) over its servers; with this index
--- creating a server no longer reads every server of the host.
+-- Creating a server takes the next VNC port as MAX(vnc_port) over its hypervisor's servers.
+-- This index lets the database read that maximum without reading every server of the host.
 CREATE INDEX server_hypervisor_vnc_port ON server (hypervisor_id, vnc_port);

@@ -1,6 +1,5 @@
 package dev.kiln.build;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.KilnException;
 import dev.kiln.Times;
@@ -13,7 +12,6 @@ import dev.kiln.hypervisors.Drivers;
 import dev.kiln.hypervisors.HypervisorDriver;
 import dev.kiln.hypervisors.RemoteState;
 import dev.kiln.hypervisors.TemplateImage;
-import dev.kiln.http.Json;
 import dev.kiln.queue.QueueHandler;
 import dev.kiln.queue.QueueItem;
 import dev.kiln.queue.StepRecorder;
@@ -65,7 +63,7 @@ public final class BuildPipeline implements QueueHandler, Workers.CountedSteps {
 
     @Override
     public void run(QueueItem item, StepRecorder steps) {
-        JsonNode payload = payload(item);
+        JsonNode payload = item.payloadJson();
         markBuilding(item);
         ServerDetails d = servers.details(item.serverId());
         HypervisorDriver driver = drivers.forHypervisor(d.hypervisor());
@@ -159,13 +157,5 @@ public final class BuildPipeline implements QueueHandler, Workers.CountedSteps {
         }
         jdbi.useHandle(h -> h.createUpdate("UPDATE server_disk SET status = 2, updated = :now WHERE server_id = :id")
                 .bind("now", Times.now(clock)).bind("id", item.serverId()).execute());
-    }
-
-    private static JsonNode payload(QueueItem item) {
-        try {
-            return Json.MAPPER.readTree(item.payload());
-        } catch (JsonProcessingException e) {
-            throw new KilnException("queue item " + item.id() + " has an unreadable payload: " + e.getOriginalMessage());
-        }
     }
 }

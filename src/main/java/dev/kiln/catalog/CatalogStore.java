@@ -48,14 +48,14 @@ public final class CatalogStore {
         return jdbi.withHandle(h -> findTemplate(h, id));
     }
 
-    /** Whether an enabled template belongs to a group that the package offers. */
+    /** Checks whether an enabled template belongs to a group that the package offers. */
     public boolean isOffered(Handle h, long packageId, long templateId) {
         return h.createQuery("SELECT COUNT(*) FROM os_template t JOIN package_template_group p ON p.template_group_id = t.group_id "
                         + "WHERE p.package_id = :package AND t.id = :template AND t.enabled")
                 .bind("package", packageId).bind("template", templateId).mapTo(Long.class).one() > 0;
     }
 
-    /** The groups a package offers, each with its enabled templates, in id order. */
+    /** Lists the groups a package offers, each with its enabled templates, in id order. */
     public List<TemplateGroupWithTemplates> offeredTo(long packageId) {
         return jdbi.withHandle(h -> {
             List<TemplateGroup> groups = h.createQuery("SELECT g.id, g.name, g.description, g.icon FROM template_group g "
@@ -97,7 +97,7 @@ public final class CatalogStore {
         try {
             return Json.MAPPER.readValue(json, new TypeReference<List<String>>() { });
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("os_template.runcmd holds invalid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException("os_template.runcmd contains invalid JSON: " + e.getOriginalMessage(), e);
         }
     }
 

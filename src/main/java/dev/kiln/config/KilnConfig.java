@@ -136,7 +136,7 @@ public record KilnConfig(
                 smtp);
     }
 
-    /** The effective settings for the start-up log, with every secret masked. */
+    /** Describes the effective settings for the start-up log, with every secret masked. */
     public String describe() {
         return "host=" + host + " port=" + port + " dataDir=" + dataDir
                 + " database=" + (dbUrl == null ? "h2 (embedded)" : maskUrl(dbUrl))
@@ -150,7 +150,7 @@ public record KilnConfig(
         return url.replaceAll("(?i)(password=)[^&;]*", "$1****");
     }
 
-    /** The machine's host name and this process's id, e.g. {@code node7-4242}. */
+    /** Builds the default node name from the host name and this process's id, e.g. {@code node7-4242}. */
     private static String defaultNodeName() {
         String host = System.getenv("HOSTNAME");
         if (host == null || host.isBlank()) {

@@ -64,7 +64,7 @@ public final class JsonBody {
         return new JsonBody(Json.object());
     }
 
-    /** The body as a JSON object, for callers that hand it on whole (an empty body is {@code {}}). */
+    /** Returns the body as a JSON object, for callers that pass it on whole (an empty body is {@code {}}). */
     public ObjectNode asObject() {
         return fields;
     }
@@ -75,8 +75,8 @@ public final class JsonBody {
     }
 
     /**
-     * The value of a key, or null when it is absent, JSON null or the empty string: Laravel turns
-     * empty strings into null before validating, and modules send {@code ""} for "not set".
+     * Returns the value of a key, or null when it is absent, JSON null or the empty string. Laravel
+     * turns empty strings into null before validating, and modules send {@code ""} for "not set".
      */
     private JsonNode given(String key) {
         JsonNode value = fields.get(key);
@@ -94,7 +94,7 @@ public final class JsonBody {
         return optionalLong(key);
     }
 
-    /** An integer given as a JSON integer or a string of digits; null when absent. */
+    /** Reads an integer given as a JSON integer or a string of digits, or null when absent. */
     public Long optionalLong(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {
@@ -125,7 +125,7 @@ public final class JsonBody {
         return value == null ? null : value.intValue();
     }
 
-    /** A decimal number given as a JSON number or a numeric string; null when absent. */
+    /** Reads a decimal number given as a JSON number or a numeric string, or null when absent. */
     public BigDecimal optionalDecimal(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {
@@ -142,7 +142,7 @@ public final class JsonBody {
         return null;
     }
 
-    /** A boolean given as true/false, 1/0, "1"/"0" or "true"/"false"; null when absent. */
+    /** Reads a boolean given as true/false, 1/0, "1"/"0" or "true"/"false", or null when absent. */
     public Boolean optionalBoolean(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {
@@ -179,7 +179,7 @@ public final class JsonBody {
         return optionalString(key);
     }
 
-    /** A JSON string; null when absent. Numbers are rejected, as Laravel's string rule does. */
+    /** Reads a JSON string, or null when absent. Numbers are rejected, as Laravel's string rule rejects them. */
     public String optionalString(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {
@@ -197,7 +197,7 @@ public final class JsonBody {
         return null;
     }
 
-    /** A list of integers (each a JSON integer or a numeric string); null when absent. */
+    /** Reads a list of integers (each a JSON integer or a numeric string), or null when absent. */
     public List<Long> optionalLongList(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {
@@ -221,7 +221,7 @@ public final class JsonBody {
         return out;
     }
 
-    /** A list of strings; null when absent. */
+    /** Reads a list of strings, or null when absent. */
     public List<String> optionalStringList(String key) {
         JsonNode value = given(key);
         if (value == null || value.isNull()) {

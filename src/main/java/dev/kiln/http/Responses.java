@@ -9,7 +9,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
-/** Writes JSON answers; every response of the API goes through here or the error mapper. */
+/** Writes JSON responses. Every response of the API goes through here or the error mapper. */
 public final class Responses {
 
     private static final Pattern ASCII_ID = Pattern.compile("[0-9]{1,18}");
@@ -25,7 +25,7 @@ public final class Responses {
         }
     }
 
-    /** Answers 200 with {@code {"data": value}}. */
+    /** Responds 200 with {@code {"data": value}}. */
     public static void data(Context ctx, JsonNode value) {
         json(ctx, 200, Json.data(value));
     }
@@ -34,7 +34,7 @@ public final class Responses {
         json(ctx, status, Json.data(value));
     }
 
-    /** Answers with a status and no body, as VirtFusion does for 204. */
+    /** Responds 204 with no body, as VirtFusion does. */
     public static void noContent(Context ctx) {
         ctx.status(204).result("");
     }

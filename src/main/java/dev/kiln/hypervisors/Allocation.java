@@ -1,11 +1,11 @@
 package dev.kiln.hypervisors;
 
-/** What the servers placed on one hypervisor use, summed from their stored resources. */
+/** Resources used by the servers placed on one hypervisor. */
 public record Allocation(int servers, long memoryMb, long cpuCores, long storageGb) {
 
     public static final Allocation NONE = new Allocation(0, 0, 0, 0);
 
-    /** Whether a server of the given size still fits on the hypervisor. */
+    /** Checks whether a server of the given size still fits on the hypervisor. */
     public boolean fits(Hypervisor h, int memoryMb, int cpuCores, int storageGb) {
         return (h.maxServers() == 0 || servers + 1 <= h.maxServers())
                 && this.memoryMb + memoryMb <= h.maxMemoryMb()

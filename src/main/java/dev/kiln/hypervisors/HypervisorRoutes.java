@@ -38,7 +38,7 @@ public final class HypervisorRoutes implements Routes {
         Responses.data(ctx, HypervisorViews.group(group));
     }
 
-    /** Each hypervisor of the group with its capacity and what its servers use. */
+    /** Lists each hypervisor of the group with its capacity and what its servers use. */
     private void groupResources(Context ctx) {
         long id = Responses.id(ctx, "id", "hypervisor group not found");
         store.findGroup(id).orElseThrow(() -> new NotFoundException("hypervisor group not found"));

@@ -73,7 +73,7 @@ public final class HypervisorViews {
         return networks;
     }
 
-    /** The {@code resources} object of the server view's hypervisor, from the stored allocation. */
+    /** Renders the {@code resources} object of a hypervisor from its stored allocation. */
     public static ObjectNode resources(Hypervisor h, Allocation used) {
         ObjectNode out = Json.object();
         ObjectNode servers = out.putObject("servers");

@@ -31,7 +31,6 @@ public final class InventoryApplier {
 
     private static final Logger LOG = LoggerFactory.getLogger(InventoryApplier.class);
     private static final Set<String> DRIVERS = Set.of("libvirt", "simulator");
-    private static final int MAX_IPV4_RANGE = 65_536;
 
     private final Jdbi jdbi;
     private final Clock clock;
@@ -207,10 +206,6 @@ public final class InventoryApplier {
     private int addRange(Handle h, long blockId, String where, Inventory.IpBlockEntry b) {
         long first = Addresses.ipv4ToLong(required(b.first(), where + ": first"));
         long last = Addresses.ipv4ToLong(required(b.last(), where + ": last"));
-        if (last < first || last - first >= MAX_IPV4_RANGE) {
-            throw new ValidationException(where + ": range " + b.first() + " to " + b.last() + " must be ascending and at most "
-                    + MAX_IPV4_RANGE + " addresses");
-        }
         return new NetworkStore().addIpv4Range(h, blockId, first, last, Addresses.ipv4ToLong(b.gateway()),
                 Addresses.prefixLength(b.netmask()));
     }

@@ -23,8 +23,6 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class NetworkRoutes implements Routes {
 
-    private static final int MAX_RANGE = 65_536;
-
     private final Jdbi jdbi;
 
     public NetworkRoutes(Jdbi jdbi) {
@@ -51,10 +49,6 @@ public final class NetworkRoutes implements Routes {
         }
         long first = Addresses.ipv4ToLong(start);
         long last = Addresses.ipv4ToLong(end);
-        if (last < first || last - first >= MAX_RANGE) {
-            throw new ValidationException("The range " + start + " to " + end + " must be ascending and at most " + MAX_RANGE
-                    + " addresses.");
-        }
         jdbi.useTransaction(h -> {
             IpBlock block = h.createQuery("SELECT * FROM ip_block WHERE id = :id").bind("id", id)
                     .map((rs, c) -> NetworkStore.mapBlock(rs)).findOne()

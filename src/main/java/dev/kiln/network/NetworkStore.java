@@ -20,6 +20,9 @@ public final class NetworkStore {
     /** Attempts at taking a free address before reporting the block as contended. */
     private static final int CLAIM_ATTEMPTS = 50;
 
+    /** Most addresses one range may add, a /16. */
+    private static final int MAX_IPV4_RANGE = 65_536;
+
     public List<IpBlock> blocksOfGroup(Handle h, long groupId, int ipVersion) {
         return h.createQuery("SELECT * FROM ip_block WHERE group_id = :group AND ip_version = :version AND enabled ORDER BY id")
                 .bind("group", groupId).bind("version", ipVersion).map((rs, ctx) -> mapBlock(rs)).list();
@@ -119,11 +122,16 @@ public final class NetworkStore {
 
     /**
      * Adds the addresses {@code first}..{@code last} to an IPv4 block, skipping the gateway and
-     * addresses that any block already has. Both ends must lie in the gateway's network.
+     * addresses that any block already has. Both ends must lie in the gateway's network, at most
+     * {@value #MAX_IPV4_RANGE} addresses apart.
      *
      * @return how many addresses were new
      */
     public int addIpv4Range(Handle h, long blockId, long first, long last, long gateway, int prefixLength) {
+        if (last < first || last - first >= MAX_IPV4_RANGE) {
+            throw new dev.kiln.ValidationException("The range " + Addresses.longToIpv4(first) + " to " + Addresses.longToIpv4(last)
+                    + " must be ascending and at most " + MAX_IPV4_RANGE + " addresses.");
+        }
         long mask = prefixLength == 0 ? 0 : (0xFFFFFFFFL << (32 - prefixLength)) & 0xFFFFFFFFL;
         if ((first & mask) != (gateway & mask) || (last & mask) != (gateway & mask)) {
             throw new dev.kiln.ValidationException("The range " + Addresses.longToIpv4(first) + " to " + Addresses.longToIpv4(last)

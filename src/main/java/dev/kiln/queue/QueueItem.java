@@ -1,5 +1,9 @@
 package dev.kiln.queue;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.KilnException;
+import dev.kiln.http.Json;
 import java.time.OffsetDateTime;
 
 /**
@@ -32,6 +36,15 @@ public record QueueItem(
     public static final String RUNNING = "running";
     public static final String DONE = "done";
     public static final String FAILED = "failed";
+
+    /** Parses {@link #payload}; an unreadable payload fails the item with a message naming it. */
+    public JsonNode payloadJson() {
+        try {
+            return Json.MAPPER.readTree(payload);
+        } catch (JsonProcessingException e) {
+            throw new KilnException("queue item " + id + " has an unreadable payload: " + e.getOriginalMessage());
+        }
+    }
 
     public boolean active() {
         return QUEUED.equals(status) || RUNNING.equals(status);

@@ -9,7 +9,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Records the steps of one claimed queue item and moves its progress. Each step runs only while
- * the worker still holds the lease; a failed step is recorded before its error propagates. A
+ * the worker still has the lease, and a failed step is recorded before its error propagates. A
  * step that ends after the lease was lost is not recorded and ends the run with
  * {@link LeaseLostException}, so the item's new holder alone writes its steps and decides its
  * outcome.
@@ -65,8 +65,8 @@ public final class StepRecorder {
     }
 
     /**
-     * Moves the progress and records the step in one transaction if this worker still holds
-     * the item. Otherwise it writes nothing and marks the lease as lost.
+     * Moves the progress and records the step in one transaction if this worker still has
+     * the lease on the item. Otherwise it writes nothing and marks the lease as lost.
      */
     private boolean recordIfHeld(String type, boolean success, String output, OffsetDateTime started) {
         int progress = Math.min(99, done * 100 / totalSteps);

@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The queue workers of one Kiln process. Each worker claims the oldest claimable item (queued,
- * or running with a lapsed lease), runs its handler and finishes it; a heartbeat renews the
- * leases of the items this process holds. Any number of processes may share one database.
+ * or running with a lapsed lease), runs its handler and finishes it. A heartbeat renews the
+ * leases this process has, so any number of processes may share one database.
  */
 public final class Workers implements AutoCloseable {
 
@@ -121,7 +121,7 @@ public final class Workers implements AutoCloseable {
                     return Optional.empty();
                 }
                 QueueItem item = store.find(h, id).orElseThrow();
-                // Serialise claims per hypervisor so its build limit holds across workers and nodes.
+                // Serialise claims per hypervisor, so its build limit applies across workers and nodes.
                 h.createQuery("SELECT id FROM hypervisor WHERE id = :id FOR UPDATE").bind("id", item.hypervisorId())
                         .mapTo(Long.class).one();
                 long runningHere = h.createQuery("SELECT COUNT(*) FROM queue_item WHERE hypervisor_id = :id "

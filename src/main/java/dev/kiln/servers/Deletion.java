@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code DELETE /servers/{id}?delay=N}: schedules the deletion N minutes ahead (0 to 43800,
- * default 5) as a queue item that holds the server, answers 204, and keeps the server visible
+ * default 5) as a queue item that locks the server, responds 204, and keeps the server visible
  * until the item runs. The item destroys the domain and its volumes, releases the addresses
  * and removes the server's rows, its queue history included.
  */

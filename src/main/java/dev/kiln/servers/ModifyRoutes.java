@@ -26,8 +26,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Changes to a server's record: {@code PUT /servers/{id}/modify/{name,memory,cpuCores,traffic,cpuThrottle}}
  * (201), {@code PUT /servers/{id}/package/{packageId}} (200 with an {@code info} list) and
- * {@code PUT /servers/{id}/owner/{newOwnerId}} (201). Each is refused with 423 while a queue
- * item holds the server.
+ * {@code PUT /servers/{id}/owner/{newOwnerId}} (201). Each is rejected with 423 while a queue
+ * item locks the server.
  *
  * <p>NOTE: memory, CPU and throttle changes are stored and counted against the hypervisor at
  * once, but the domain on the hypervisor keeps its old definition until the next build.

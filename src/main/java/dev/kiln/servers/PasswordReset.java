@@ -1,8 +1,6 @@
 package dev.kiln.servers;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.KilnException;
 import dev.kiln.Times;
 import dev.kiln.ValidationException;
 import dev.kiln.hypervisors.Drivers;
@@ -86,7 +84,7 @@ public final class PasswordReset implements Routes, QueueHandler {
 
     @Override
     public void run(QueueItem item, StepRecorder steps) {
-        JsonNode payload = payload(item);
+        JsonNode payload = item.payloadJson();
         ServerDetails d = serverService.details(item.serverId());
         String password = secrets.decrypt(payload.path("sealedPassword").asText());
         steps.step("server.password.reset", () -> drivers.forHypervisor(d.hypervisor())
@@ -96,7 +94,7 @@ public final class PasswordReset implements Routes, QueueHandler {
     @Override
     public void completed(Handle h, QueueItem item) {
         h.createUpdate("UPDATE server SET encrypted_password = :sealed WHERE id = :id AND locked_queue_id = :item")
-                .bind("sealed", payload(item).path("sealedPassword").asText()).bind("id", item.serverId()).bind("item", item.id())
+                .bind("sealed", item.payloadJson().path("sealedPassword").asText()).bind("id", item.serverId()).bind("item", item.id())
                 .execute();
         ServerLocks.release(h, item.serverId(), item.id(), Times.now(clock));
     }
@@ -109,13 +107,5 @@ public final class PasswordReset implements Routes, QueueHandler {
     @Override
     public void failed(Handle h, QueueItem item, String message) {
         ServerLocks.release(h, item.serverId(), item.id(), Times.now(clock));
-    }
-
-    private static JsonNode payload(QueueItem item) {
-        try {
-            return Json.MAPPER.readTree(item.payload());
-        } catch (JsonProcessingException e) {
-            throw new KilnException("queue item " + item.id() + " has an unreadable payload: " + e.getOriginalMessage());
-        }
     }
 }

@@ -114,7 +114,7 @@ public final class ServerListRoutes implements Routes {
         return out;
     }
 
-    /** The shorter server object that {@code GET /servers/user/{userId}} lists. */
+    /** Renders the shorter server object that {@code GET /servers/user/{userId}} lists. */
     static ObjectNode ofUser(ServerDetails d) {
         Server s = d.server();
         ObjectNode out = Json.object();

@@ -11,7 +11,6 @@ import dev.kiln.hypervisors.HypervisorStore;
 import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.network.Addresses;
 import dev.kiln.network.NetworkStore;
-import dev.kiln.queue.QueueStore;
 import dev.kiln.security.Passwords;
 import dev.kiln.security.SecretBox;
 import dev.kiln.users.User;
@@ -33,20 +32,18 @@ public final class ServerService {
     private final HypervisorStore hypervisors;
     private final CatalogStore catalog;
     private final NetworkStore network;
-    private final QueueStore queue;
     private final SecretBox secrets;
     private final Clock clock;
     private final ServerDetailsLoader detailsLoader;
 
     public ServerService(Jdbi jdbi, ServerStore servers, UserStore users, HypervisorStore hypervisors, CatalogStore catalog,
-            NetworkStore network, QueueStore queue, SecretBox secrets, Clock clock) {
+            NetworkStore network, SecretBox secrets, Clock clock) {
         this.jdbi = jdbi;
         this.servers = servers;
         this.users = users;
         this.hypervisors = hypervisors;
         this.catalog = catalog;
         this.network = network;
-        this.queue = queue;
         this.secrets = secrets;
         this.clock = clock;
         this.detailsLoader = new ServerDetailsLoader(users, network);
@@ -161,7 +158,7 @@ public final class ServerService {
             Integer trafficGb, Integer memoryMb, Integer cpuCores, Integer networkSpeedIn, Integer networkSpeedOut) {
     }
 
-    /** Where a server would go. */
+    /** The hypervisor a dry run chose, and the group's free IPv4 addresses. */
     public record DryRun(long hypervisorId, String hypervisorName, long freeIpv4) {
     }
 

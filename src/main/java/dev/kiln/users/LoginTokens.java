@@ -20,7 +20,7 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * One-time login tokens: {@code POST /users/{ext}/authenticationTokens} and
- * {@code POST /users/{ext}/serverAuthenticationTokens/{serverId}} answer a token pair and the
+ * {@code POST /users/{ext}/serverAuthenticationTokens/{serverId}} return a token pair and the
  * {@code endpoint_complete} path that consumes it; {@code GET /token_authenticate/?1=…&2=…}
  * (no bearer token) checks the pair once, within {@link #TTL}.
  *

@@ -17,7 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A development hypervisor that lives in the Kiln process: it keeps domains and volumes per
  * host in memory, refuses domains beyond the host's memory, takes a set time per operation and
- * fails the operations it is told to fail. Nothing is installed anywhere; the demo inventory
+ * fails the operations that a test or demo marks to fail. Nothing is installed anywhere; the demo inventory
  * and fast tests use it. State is lost when the process ends.
  */
 public final class SimulatorDriver implements HypervisorDriver {
@@ -56,7 +56,7 @@ public final class SimulatorDriver implements HypervisorDriver {
         failuresLeft.clear();
     }
 
-    /** The seed files last written for a server, for tests that read what the guest would get. */
+    /** Returns the seed files last written for a server, for tests that read what the guest would get. */
     public Map<String, byte[]> seed(String serverUuid) {
         return seeds.get(serverUuid);
     }
