@@ -239,6 +239,13 @@ statements() {
     awk -v t="$1" '$1 == "kiln_sql_statements_total{thread=\"" t "\"}" { printf "%.0f", $2 }'
 }
 
+# Builds that this node's queue workers have completed so far.
+builds_done() {
+  curl -s -H "Authorization: Bearer $TOKEN" "$KILN_URL/metrics" |
+    awk '$1 == "kiln_queue_items_finished_total{action=\"build_server\",outcome=\"done\"}" { v = $2 }
+         END { printf "%.0f", v }'
+}
+
 # Adds servers until the database has TOTAL; sets LOADED_FIRST and LOADED_LAST (0 when none added).
 load_servers() {
   local total=$1 out
@@ -385,8 +392,12 @@ run_database() {
   local measured_first=$((warm_first + warm_count))
   rotate POST /api/v1/servers/%d/build "$warm_first" "$warm_count" "$WARMUP" '{"operatingSystemId":1}'
   raw_now
+  local done_before
+  done_before=$(builds_done)
   measure_cpu "$KILN_PID" rotate POST /api/v1/servers/%d/build "$measured_first" $((pool_last - measured_first + 1)) \
     "$DURATION" '{"operatingSystemId":1}'
+  # Builds that the workers completed while wrk ran: the rate that the queue keeps up with.
+  fig "build_done_rps$s" "$(ratio $(($(builds_done) - done_before)) "$DURATION" 0)"
   # Only accepted builds count; a 423 (server still building) means the pool was too small.
   fig "build_rejected$s" "$WRK_NON2XX"
   fig_pair build "$s" "$(ratio $((WRK_REQUESTS - WRK_NON2XX)) "$DURATION" 0)"

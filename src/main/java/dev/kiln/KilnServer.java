@@ -117,7 +117,7 @@ public final class KilnServer implements AutoCloseable {
         var passwordReset = new PasswordReset(jdbi, servers, queue, serverService, drivers, secrets, clock, wake);
         handlers.put(Actions.RESET_PASSWORD, passwordReset);
         var userRoutes = new UserRoutes(jdbi, users, clock);
-        this.workers = new Workers(jdbi, queue, handlers, clock, config.lease(), config.nodeName(), config.workers());
+        this.workers = new Workers(jdbi, queue, handlers, clock, config.lease(), config.nodeName(), config.workers(), metrics);
         workersRef[0] = workers;
 
         var builds = new BuildService(jdbi, servers, serverService, users, catalog, hypervisors, network, queue, secrets, clock);

@@ -3,6 +3,7 @@ package dev.kiln.catalog;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.kiln.http.Json;
+import dev.kiln.store.Row;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -17,7 +18,7 @@ public final class CatalogStore {
     private static final String TEMPLATE_COLUMNS = "t.id, t.template_key, t.group_id, t.name, t.version, t.variant, t.arch, "
             + "t.os_type, t.description, t.icon, t.source_url, t.runcmd, t.vnc, t.eol, t.enabled";
 
-    /** The {@code os_template} columns that {@link #mapTemplate(ResultSet, String)} reads. */
+    /** The {@code os_template} columns that {@link #mapTemplate(Row)} reads. */
     public static final List<String> TEMPLATE_COLUMN_NAMES = List.of("id", "template_key", "group_id", "name", "version", "variant",
             "arch", "os_type", "description", "icon", "source_url", "runcmd", "vnc", "eol", "enabled");
 
@@ -41,7 +42,7 @@ public final class CatalogStore {
 
     public Optional<OsTemplate> findTemplate(Handle h, long id) {
         return h.createQuery("SELECT " + TEMPLATE_COLUMNS + " FROM os_template t WHERE t.id = :id")
-                .bind("id", id).map((rs, ctx) -> mapTemplate(rs)).findOne();
+                .bind("id", id).map((rs, ctx) -> mapTemplate(Row.of(rs))).findOne();
     }
 
     public Optional<OsTemplate> findTemplate(long id) {
@@ -66,7 +67,7 @@ public final class CatalogStore {
             List<OsTemplate> templates = h.createQuery("SELECT " + TEMPLATE_COLUMNS + " FROM os_template t "
                             + "JOIN package_template_group p ON p.template_group_id = t.group_id "
                             + "WHERE p.package_id = :package AND t.enabled ORDER BY t.id")
-                    .bind("package", packageId).map((rs, ctx) -> mapTemplate(rs)).list();
+                    .bind("package", packageId).map((rs, ctx) -> mapTemplate(Row.of(rs))).list();
             return groups.stream()
                     .map(g -> new TemplateGroupWithTemplates(g, templates.stream().filter(t -> t.groupId() == g.id()).toList()))
                     .filter(g -> !g.templates().isEmpty())
@@ -80,17 +81,12 @@ public final class CatalogStore {
                 rs.getInt("network_speed_in"), rs.getInt("network_speed_out"), rs.getObject("created", OffsetDateTime.class));
     }
 
-    static OsTemplate mapTemplate(ResultSet rs) throws SQLException {
-        return mapTemplate(rs, "");
-    }
-
-    /** Maps a template whose column labels start with {@code prefix} (see {@link #TEMPLATE_COLUMN_NAMES}). */
-    public static OsTemplate mapTemplate(ResultSet rs, String prefix) throws SQLException {
-        return new OsTemplate(rs.getLong(prefix + "id"), rs.getString(prefix + "template_key"), rs.getLong(prefix + "group_id"),
-                rs.getString(prefix + "name"), rs.getString(prefix + "version"), rs.getString(prefix + "variant"),
-                rs.getInt(prefix + "arch"), rs.getString(prefix + "os_type"), rs.getString(prefix + "description"),
-                rs.getString(prefix + "icon"), rs.getString(prefix + "source_url"), parseRuncmd(rs.getString(prefix + "runcmd")),
-                rs.getBoolean(prefix + "vnc"), rs.getBoolean(prefix + "eol"), rs.getBoolean(prefix + "enabled"));
+    /** Maps an {@code os_template} row; a joined row passes {@code row.prefixed(...)} (see {@link #TEMPLATE_COLUMN_NAMES}). */
+    public static OsTemplate mapTemplate(Row r) throws SQLException {
+        return new OsTemplate(r.getLong("id"), r.getString("template_key"), r.getLong("group_id"), r.getString("name"),
+                r.getString("version"), r.getString("variant"), r.getInt("arch"), r.getString("os_type"),
+                r.getString("description"), r.getString("icon"), r.getString("source_url"), parseRuncmd(r.getString("runcmd")),
+                r.getBoolean("vnc"), r.getBoolean("eol"), r.getBoolean("enabled"));
     }
 
     private static List<String> parseRuncmd(String json) {

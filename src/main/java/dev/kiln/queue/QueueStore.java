@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -57,22 +58,34 @@ public final class QueueStore {
 
     /**
      * Ids of items a worker may claim now, oldest first: queued items, and running items whose
-     * lease has lapsed (their worker died), on hypervisors below their build limit. The running
-     * items are counted once per hypervisor in a subquery that does not depend on the candidate
-     * row, so the databases evaluate it once per call instead of once per candidate. Workers
-     * count again under the hypervisor's lock before they claim.
+     * lease has lapsed (their worker died), on hypervisors below their build limit. Workers count
+     * again under the hypervisor's lock before they claim.
+     *
+     * <p>Each kind is its own statement, so that each reads the {@code (status, id)} index for its
+     * status only: finished items, which pile up with every build, are never read. Queued items
+     * are ordered by {@code status, id}, the index's own order, so H2 as well as PostgreSQL reads
+     * the index in order and stops after {@code limit} rows; ordered by {@code id} alone, H2 sorts
+     * every queued row first. The full hypervisors are found once per statement, by counting the
+     * running items per hypervisor.
      */
     public List<Long> claimable(Handle h, OffsetDateTime now, int limit) {
+        List<Long> queued = candidates(h, "q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)", now, limit);
+        List<Long> lapsed = candidates(h, "q.status = 'running' AND q.lease_until < :now", now, limit);
+        if (lapsed.isEmpty()) {
+            return queued;
+        }
+        return Stream.concat(queued.stream(), lapsed.stream()).sorted().limit(limit).toList();
+    }
+
+    private static List<Long> candidates(Handle h, String condition, OffsetDateTime now, int limit) {
         return h.createQuery("SELECT q.id FROM queue_item q JOIN hypervisor hv ON hv.id = q.hypervisor_id "
-                        + "WHERE ((q.status = 'queued' AND (q.not_before IS NULL OR q.not_before <= :now)) "
-                        + "     OR (q.status = 'running' AND q.lease_until < :now)) "
-                        + "AND hv.max_concurrent_builds > 0 "
+                        + "WHERE " + condition + " AND hv.max_concurrent_builds > 0 "
                         + "AND q.hypervisor_id NOT IN (SELECT r.hypervisor_id FROM queue_item r "
                         + "     JOIN hypervisor full_hv ON full_hv.id = r.hypervisor_id "
                         + "     WHERE r.status = 'running' AND r.lease_until >= :now "
                         + "     GROUP BY r.hypervisor_id, full_hv.max_concurrent_builds "
                         + "     HAVING COUNT(*) >= full_hv.max_concurrent_builds) "
-                        + "ORDER BY q.id LIMIT :limit")
+                        + "ORDER BY q.status, q.id LIMIT :limit")
                 .bind("now", now).bind("limit", limit).mapTo(Long.class).list();
     }
 

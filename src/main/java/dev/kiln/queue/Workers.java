@@ -1,6 +1,8 @@
 package dev.kiln.queue;
 
 import dev.kiln.Times;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
@@ -22,6 +24,10 @@ import org.slf4j.LoggerFactory;
  * The queue workers of one Kiln process. Each worker claims the oldest claimable item (queued,
  * or running with a lapsed lease), runs its handler and finishes it. A heartbeat renews the
  * leases this process has, so any number of processes may share one database.
+ *
+ * <p>Each item that a worker of this process ends counts in {@code kiln.queue.items.finished}
+ * ({@code kiln_queue_items_finished_total} in Prometheus), tagged with the item's {@code action}
+ * and its {@code outcome}: {@code done} or {@code failed}.
  */
 public final class Workers implements AutoCloseable {
 
@@ -32,11 +38,14 @@ public final class Workers implements AutoCloseable {
 
     private static final Duration IDLE_POLL = Duration.ofMillis(500);
 
+    public static final String FINISHED_METRIC = "kiln.queue.items.finished";
+
     private final Jdbi jdbi;
     private final QueueStore store;
     private final Map<String, QueueHandler> handlers;
     private final Clock clock;
     private final Duration lease;
+    private final MeterRegistry metrics;
     private final String node;
     private final int count;
     private final Semaphore wakeUp = new Semaphore(0);
@@ -48,7 +57,7 @@ public final class Workers implements AutoCloseable {
     private ScheduledExecutorService heartbeat;
 
     public Workers(Jdbi jdbi, QueueStore store, Map<String, QueueHandler> handlers, Clock clock, Duration lease, String node,
-            int count) {
+            int count, MeterRegistry metrics) {
         this.jdbi = jdbi;
         this.store = store;
         this.handlers = Map.copyOf(handlers);
@@ -57,6 +66,7 @@ public final class Workers implements AutoCloseable {
         // A random suffix keeps lease owners distinct even when two live nodes share a name.
         this.node = node + "#" + java.util.HexFormat.of().toHexDigits((short) new java.security.SecureRandom().nextInt());
         this.count = count;
+        this.metrics = metrics;
     }
 
     public void start() {
@@ -122,13 +132,11 @@ public final class Workers implements AutoCloseable {
                 }
                 QueueItem item = store.find(h, id).orElseThrow();
                 // Serialise claims per hypervisor, so its build limit applies across workers and nodes.
-                h.createQuery("SELECT id FROM hypervisor WHERE id = :id FOR UPDATE").bind("id", item.hypervisorId())
-                        .mapTo(Long.class).one();
+                int limit = h.createQuery("SELECT max_concurrent_builds FROM hypervisor WHERE id = :id FOR UPDATE")
+                        .bind("id", item.hypervisorId()).mapTo(Integer.class).one();
                 long runningHere = h.createQuery("SELECT COUNT(*) FROM queue_item WHERE hypervisor_id = :id "
                                 + "AND status = 'running' AND lease_until >= :now AND id <> :item")
                         .bind("id", item.hypervisorId()).bind("now", now).bind("item", id).mapTo(Long.class).one();
-                int limit = h.createQuery("SELECT max_concurrent_builds FROM hypervisor WHERE id = :id")
-                        .bind("id", item.hypervisorId()).mapTo(Integer.class).one();
                 if (runningHere >= limit) {
                     return Optional.empty();
                 }
@@ -171,7 +179,9 @@ public final class Workers implements AutoCloseable {
                 handler.completed(h, item);
                 return true;
             });
-            if (!finished) {
+            if (finished) {
+                countFinished(item, "done");
+            } else {
                 LOG.warn("queue item {} (server {}): done by {} after its lease lapsed; the new holder decides its outcome",
                         item.id(), item.serverId(), owner);
             }
@@ -206,11 +216,23 @@ public final class Workers implements AutoCloseable {
                         item.id(), item.serverId(), e.getMessage());
             }
         }
-        jdbi.useTransaction(h -> {
-            if (store.finish(h, item.id(), owner, true, message, Times.now(clock)) && handler != null) {
+        boolean finished = jdbi.inTransaction(h -> {
+            if (!store.finish(h, item.id(), owner, true, message, Times.now(clock))) {
+                return false;
+            }
+            if (handler != null) {
                 handler.failed(h, item, message);
             }
+            return true;
         });
+        if (finished) {
+            countFinished(item, "failed");
+        }
+    }
+
+    private void countFinished(QueueItem item, String outcome) {
+        Counter.builder(FINISHED_METRIC).description("queue items that this node's workers ended")
+                .tag("action", item.action()).tag("outcome", outcome).register(metrics).increment();
     }
 
     /**

@@ -7,10 +7,10 @@ import dev.kiln.hypervisors.Allocation;
 import dev.kiln.hypervisors.HypervisorStore;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.store.Columns;
+import dev.kiln.store.Labels;
+import dev.kiln.store.Row;
 import dev.kiln.users.UserStore;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 
@@ -42,6 +42,8 @@ final class ServerDetailsLoader {
 
     private final UserStore users;
     private final NetworkStore network;
+    private final Labels.Cache rowLabels = new Labels.Cache();
+    private final Labels.Cache diskLabels = new Labels.Cache();
 
     ServerDetailsLoader(UserStore users, NetworkStore network) {
         this.users = users;
@@ -49,13 +51,11 @@ final class ServerDetailsLoader {
     }
 
     ServerDetails load(Handle h, long id) {
-        ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map((rs, ctx) -> mapRow(rs)).findOne()
+        ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map((rs, ctx) -> mapRow(rowLabels.row(rs))).findOne()
                 .orElseThrow(() -> new NotFoundException("server not found"));
 
         List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
-                .map((rs, ctx) -> new Disk(rs.getLong("id"), rs.getLong("server_id"), rs.getString("drive"),
-                        rs.getInt("capacity_gb"), rs.getString("disk_type"), rs.getInt("status"),
-                        rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class)))
+                .map((rs, ctx) -> mapDisk(diskLabels.row(rs)))
                 .list();
         var keys = users.keysOfServer(h, id);
         var ipv4 = network.ipv4OfServer(h, id);
@@ -66,12 +66,17 @@ final class ServerDetailsLoader {
     }
 
     /** Maps the joined row; the lists are left empty for {@link #load} to fill. */
-    private static ServerDetails mapRow(ResultSet rs) throws SQLException {
-        OsTemplate template = rs.getObject("t_id") == null ? null : CatalogStore.mapTemplate(rs, "t_");
-        Allocation allocation = new Allocation(rs.getInt("a_servers"), rs.getLong("a_memory"), rs.getLong("a_cpu"),
-                rs.getLong("a_storage"));
-        return new ServerDetails(ServerStore.map(rs), UserStore.mapUser(rs, "u_"), HypervisorStore.mapHypervisor(rs, "hv_"),
-                HypervisorStore.mapGroup(rs, "g_"), allocation, List.of(), List.of(), List.of(), template, List.of(),
-                rs.getObject("last_task_on", OffsetDateTime.class));
+    private static ServerDetails mapRow(Row r) throws SQLException {
+        OsTemplate template = r.isNull("t_id") ? null : CatalogStore.mapTemplate(r.prefixed("t_"));
+        Allocation allocation = new Allocation(r.getInt("a_servers"), r.getLong("a_memory"), r.getLong("a_cpu"),
+                r.getLong("a_storage"));
+        return new ServerDetails(ServerStore.map(r), UserStore.mapUser(r.prefixed("u_")),
+                HypervisorStore.mapHypervisor(r.prefixed("hv_")), HypervisorStore.mapGroup(r.prefixed("g_")), allocation,
+                List.of(), List.of(), List.of(), template, List.of(), r.getTime("last_task_on"));
+    }
+
+    private static Disk mapDisk(Row r) throws SQLException {
+        return new Disk(r.getLong("id"), r.getLong("server_id"), r.getString("drive"), r.getInt("capacity_gb"),
+                r.getString("disk_type"), r.getInt("status"), r.getTime("created"), r.getTime("updated"));
     }
 }

@@ -10,6 +10,7 @@ import dev.kiln.http.Responses;
 import dev.kiln.http.Routes;
 import dev.kiln.hypervisors.HypervisorUsage;
 import dev.kiln.network.Ipv4Address;
+import dev.kiln.store.Labels;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class ServerListRoutes implements Routes {
     private final Jdbi jdbi;
     private final ServerService service;
     private final ServerView view;
+    private final Labels.Cache serverRows = new Labels.Cache();
 
     public ServerListRoutes(Jdbi jdbi, ServerService service, ServerView view) {
         this.jdbi = jdbi;
@@ -64,7 +66,7 @@ public final class ServerListRoutes implements Routes {
      * so a page past the middle is read from the other end (descending ids, mirrored offset)
      * and reversed: the last page then costs what the first one does.
      */
-    private static List<Server> page(Handle h, String where, List<Long> hypervisorIds, Paginator paginator, long total) {
+    private List<Server> page(Handle h, String where, List<Long> hypervisorIds, Paginator paginator, long total) {
         long offset = paginator.offset();
         if (offset >= total) {
             return List.of();
@@ -77,7 +79,7 @@ public final class ServerListRoutes implements Routes {
         if (!hypervisorIds.isEmpty()) {
             query.bindList("hypervisors", hypervisorIds);
         }
-        List<Server> servers = new ArrayList<>(query.map((rs, c) -> ServerStore.map(rs)).list());
+        List<Server> servers = new ArrayList<>(query.map((rs, c) -> ServerStore.map(serverRows.row(rs))).list());
         if (fromEnd) {
             Collections.reverse(servers);
         }

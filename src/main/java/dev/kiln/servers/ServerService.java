@@ -92,7 +92,10 @@ public final class ServerService {
     }
 
     public ServerDetails details(long id) {
-        return jdbi.inTransaction(h -> details(h, id));
+        // No transaction: at READ COMMITTED, the isolation of both databases here, each statement
+        // sees the latest commits whether or not a transaction groups them, so a transaction
+        // would add only its commit.
+        return jdbi.withHandle(h -> details(h, id));
     }
 
     /** Loads what the server view shows, in five statements ({@link ServerDetailsLoader}). */

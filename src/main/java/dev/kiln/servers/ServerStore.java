@@ -1,6 +1,7 @@
 package dev.kiln.servers;
 
-import java.sql.ResultSet;
+import dev.kiln.store.Labels;
+import dev.kiln.store.Row;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -10,8 +11,10 @@ import org.jdbi.v3.core.Handle;
 /** Server rows and their SSH key sets. State changes are compare-and-set on {@code version}. */
 public final class ServerStore {
 
+    private final Labels.Cache serverRow = new Labels.Cache();
+
     public Optional<Server> find(Handle h, long id) {
-        return h.createQuery("SELECT * FROM server WHERE id = :id").bind("id", id).map((rs, ctx) -> map(rs)).findOne();
+        return h.createQuery("SELECT * FROM server WHERE id = :id").bind("id", id).map((rs, ctx) -> map(serverRow.row(rs))).findOne();
     }
 
     /** Inserts a new server and returns its id. */
@@ -47,25 +50,19 @@ public final class ServerStore {
         }
     }
 
-    static Server map(ResultSet rs) throws SQLException {
+    /** Maps a {@code server} row. */
+    static Server map(Row r) throws SQLException {
         return new Server(
-                rs.getLong("id"), rs.getString("uuid"), rs.getLong("owner_id"), rs.getLong("hypervisor_id"),
-                rs.getLong("package_id"), rs.getString("name"), rs.getString("hostname"), rs.getInt("commission_status"),
-                rs.getString("state"), rs.getBoolean("suspended"), rs.getBoolean("protected"), rs.getBoolean("build_failed"),
-                rs.getObject("built", OffsetDateTime.class), rs.getInt("memory_mb"), rs.getInt("cpu_cores"),
-                rs.getInt("storage_gb"), rs.getInt("traffic_gb"), rs.getInt("network_speed_in"), rs.getInt("network_speed_out"),
-                nullableLong(rs, "os_template_id"), rs.getString("encrypted_password"), rs.getBoolean("vnc_enabled"),
-                rs.getInt("vnc_port"), rs.getString("encrypted_vnc_password"), rs.getBoolean("ipv6_enabled"),
-                rs.getInt("swap_mb"), rs.getString("mac"), nullableLong(rs, "locked_queue_id"),
-                rs.getObject("delete_after", OffsetDateTime.class), rs.getLong("version"),
-                rs.getObject("created", OffsetDateTime.class), rs.getObject("updated", OffsetDateTime.class),
-                rs.getInt("cpu_throttle"), rs.getBoolean("resume_on_unsuspend"), rs.getString("ip_whitelist"),
-                rs.getString("custom_xml"), nullableLong(rs, "backup_plan_id"));
-    }
-
-    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
-        long value = rs.getLong(column);
-        return rs.wasNull() ? null : value;
+                r.getLong("id"), r.getString("uuid"), r.getLong("owner_id"), r.getLong("hypervisor_id"),
+                r.getLong("package_id"), r.getString("name"), r.getString("hostname"), r.getInt("commission_status"),
+                r.getString("state"), r.getBoolean("suspended"), r.getBoolean("protected"), r.getBoolean("build_failed"),
+                r.getTime("built"), r.getInt("memory_mb"), r.getInt("cpu_cores"), r.getInt("storage_gb"), r.getInt("traffic_gb"),
+                r.getInt("network_speed_in"), r.getInt("network_speed_out"), r.getNullableLong("os_template_id"),
+                r.getString("encrypted_password"), r.getBoolean("vnc_enabled"), r.getInt("vnc_port"),
+                r.getString("encrypted_vnc_password"), r.getBoolean("ipv6_enabled"), r.getInt("swap_mb"), r.getString("mac"),
+                r.getNullableLong("locked_queue_id"), r.getTime("delete_after"), r.getLong("version"), r.getTime("created"),
+                r.getTime("updated"), r.getInt("cpu_throttle"), r.getBoolean("resume_on_unsuspend"), r.getString("ip_whitelist"),
+                r.getString("custom_xml"), r.getNullableLong("backup_plan_id"));
     }
 
     /** The columns a new server starts with. */

@@ -1,5 +1,6 @@
 package dev.kiln.users;
 
+import dev.kiln.store.Row;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
@@ -11,21 +12,21 @@ import org.jdbi.v3.core.Handle;
 /** Users and their SSH keys. */
 public final class UserStore {
 
-    /** The {@code kiln_user} columns that {@link #mapUser(ResultSet, String)} reads. */
+    /** The {@code kiln_user} columns that {@link #mapUser(Row)} reads. */
     public static final List<String> USER_COLUMNS = List.of("id", "ext_relation_id", "rel_str", "name", "email", "timezone",
             "self_service", "admin", "suspended", "created", "updated");
 
     public Optional<User> find(Handle h, long id) {
-        return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map((rs, ctx) -> mapUser(rs)).findOne();
+        return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
     }
 
     public Optional<User> findByExtRelation(Handle h, long extRelationId) {
         return h.createQuery("SELECT * FROM kiln_user WHERE ext_relation_id = :ext").bind("ext", extRelationId)
-                .map((rs, ctx) -> mapUser(rs)).findOne();
+                .map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
     }
 
     public Optional<User> findByRelStr(Handle h, String relStr) {
-        return h.createQuery("SELECT * FROM kiln_user WHERE rel_str = :rel").bind("rel", relStr).map((rs, ctx) -> mapUser(rs)).findOne();
+        return h.createQuery("SELECT * FROM kiln_user WHERE rel_str = :rel").bind("rel", relStr).map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
     }
 
     public boolean emailTaken(Handle h, String email) {
@@ -73,18 +74,11 @@ public final class UserStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
     }
 
-    static User mapUser(ResultSet rs) throws SQLException {
-        return mapUser(rs, "");
-    }
-
-    /** Maps a user whose column labels start with {@code prefix} (see {@link #USER_COLUMNS}). */
-    public static User mapUser(ResultSet rs, String prefix) throws SQLException {
-        long ext = rs.getLong(prefix + "ext_relation_id");
-        Long extRelationId = rs.wasNull() ? null : ext;
-        return new User(rs.getLong(prefix + "id"), extRelationId, rs.getString(prefix + "rel_str"), rs.getString(prefix + "name"),
-                rs.getString(prefix + "email"), rs.getString(prefix + "timezone"), rs.getInt(prefix + "self_service"),
-                rs.getBoolean(prefix + "admin"), rs.getBoolean(prefix + "suspended"),
-                rs.getObject(prefix + "created", OffsetDateTime.class), rs.getObject(prefix + "updated", OffsetDateTime.class));
+    /** Maps a {@code kiln_user} row; a joined row passes {@code row.prefixed(...)} (see {@link #USER_COLUMNS}). */
+    public static User mapUser(Row r) throws SQLException {
+        return new User(r.getLong("id"), r.getNullableLong("ext_relation_id"), r.getString("rel_str"), r.getString("name"),
+                r.getString("email"), r.getString("timezone"), r.getInt("self_service"), r.getBoolean("admin"),
+                r.getBoolean("suspended"), r.getTime("created"), r.getTime("updated"));
     }
 
     static SshKey mapKey(ResultSet rs) throws SQLException {

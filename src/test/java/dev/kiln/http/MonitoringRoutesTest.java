@@ -68,12 +68,39 @@ class MonitoringRoutesTest {
         assertThat(after - before).isLessThanOrEqualTo(5.0);
     }
 
+    @Test
+    void finishedQueueItemsAreCountedByOutcome() {
+        Fixtures f = new Fixtures(kiln.api());
+        long user = f.user(78);
+        long first = f.server(user, 1);
+        long second = f.server(user, 1);
+        String done = "kiln_queue_items_finished_total{action=\"build_server\",outcome=\"done\"}";
+        String failed = "kiln_queue_items_finished_total{action=\"build_server\",outcome=\"failed\"}";
+        double doneBefore = metric(done);
+        double failedBefore = metric(failed);
+
+        f.build(first, "{\"operatingSystemId\":1}");
+        assertThat(kiln.server().workers().runOnce("metrics-test")).isTrue();
+        long hypervisor = kiln.api().get("/api/v1/servers/" + second).json().path("data").path("hypervisorId").asLong();
+        kiln.simulator(hypervisor).failNext("createDisk", 1);
+        f.build(second, "{\"operatingSystemId\":1}");
+        assertThat(kiln.server().workers().runOnce("metrics-test")).isTrue();
+
+        assertThat(metric(done) - doneBefore).isEqualTo(1.0);
+        assertThat(metric(failed) - failedBefore).isEqualTo(1.0);
+    }
+
     private double httpStatements() {
+        return metric("kiln_sql_statements_total{thread=\"http\"}");
+    }
+
+    /** A counter's value from /metrics; 0 when it has not been created yet. */
+    private double metric(String series) {
         for (String line : kiln.api().get("/metrics").body().split("\n")) {
-            if (line.startsWith("kiln_sql_statements_total{thread=\"http\"}")) {
+            if (line.startsWith(series + " ")) {
                 return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
-        throw new AssertionError("kiln_sql_statements_total{thread=\"http\"} is missing from /metrics");
+        return 0;
     }
 }

@@ -13,6 +13,7 @@ import dev.kiln.hypervisors.simulator.SimulatorDriver;
 import dev.kiln.testing.DatabaseKind;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.TestKiln;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -220,7 +221,8 @@ abstract class LeaseCases {
         var jdbi = kiln.server().database().jdbi();
         QueueStore store = new QueueStore(kiln.server().database().dialect());
         RecordingHandler handler = new RecordingHandler();
-        Workers own = new Workers(jdbi, store, Map.of("stale_test", handler), clock, LEASE, "own", 0);
+        Workers own = new Workers(jdbi, store, Map.of("stale_test", handler), clock, LEASE, "own", 0,
+                new SimpleMeterRegistry());
         handler.workers = own;
         long item = jdbi.inTransaction(h -> store.insert(h, server, server(server).path("hypervisorId").asLong(), "stale_test",
                 "{}", Times.now(clock)));
