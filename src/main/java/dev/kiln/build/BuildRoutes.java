@@ -29,6 +29,6 @@ public final class BuildRoutes implements Routes {
         BuildRequest request = BuildRequest.parse(Responses.body(ctx));
         BuildService.Accepted accepted = builds.accept(id, request);
         wakeWorkers.run();
-        Responses.data(ctx, view.render(accepted.details(), accepted.password(), null, false));
+        Responses.data(ctx, 200, g -> view.write(g, accepted.details(), accepted.password(), null, false));
     }
 }

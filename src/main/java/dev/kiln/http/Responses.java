@@ -1,8 +1,12 @@
 package dev.kiln.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.http.Context;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -32,6 +36,26 @@ public final class Responses {
 
     public static void data(Context ctx, int status, JsonNode value) {
         json(ctx, status, Json.data(value));
+    }
+
+    /** A function that writes one JSON value to a generator, so that a body needs no tree of nodes. */
+    @FunctionalInterface
+    public interface JsonWriter {
+        void write(JsonGenerator generator) throws IOException;
+    }
+
+    /** Responds with {@code {"data": value}}, the value written by {@code value}. */
+    public static void data(Context ctx, int status, JsonWriter value) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(8192);
+        try (JsonGenerator generator = Json.MAPPER.createGenerator(body)) {
+            generator.writeStartObject();
+            generator.writeFieldName("data");
+            value.write(generator);
+            generator.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("a response body could not be written", e);
+        }
+        ctx.status(status).contentType("application/json").result(body.toByteArray());
     }
 
     /** Responds 204 with no body, as VirtFusion does. */

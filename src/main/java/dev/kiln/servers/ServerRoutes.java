@@ -64,17 +64,15 @@ public final class ServerRoutes implements Routes {
         }
         long id = service.create(request);
         LOG.info("server {}: created for user {} in hypervisor group {}", id, request.userId(), request.hypervisorGroupId());
-        Responses.data(ctx, 201, view.render(service.details(id), null, null, false));
+        ServerDetails details = service.details(id);
+        Responses.data(ctx, 201, g -> view.write(g, details, null, null, false));
     }
 
     private void get(Context ctx) {
         long id = Responses.id(ctx, "id", "server not found");
         ServerDetails details = service.details(id);
-        RemoteState remote = null;
-        if (isTrue(ctx.queryParam("remoteState"))) {
-            remote = remoteState(details);
-        }
-        Responses.data(ctx, view.render(details, null, remote, true));
+        RemoteState remote = isTrue(ctx.queryParam("remoteState")) ? remoteState(details) : null;
+        Responses.data(ctx, 200, g -> view.write(g, details, null, remote, true));
     }
 
     private RemoteState remoteState(ServerDetails details) {
