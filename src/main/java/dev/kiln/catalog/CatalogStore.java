@@ -81,7 +81,7 @@ public final class CatalogStore {
                 rs.getInt("network_speed_in"), rs.getInt("network_speed_out"), rs.getObject("created", OffsetDateTime.class));
     }
 
-    /** Maps an {@code os_template} row; a joined row passes {@code row.prefixed(...)} (see {@link #TEMPLATE_COLUMN_NAMES}). */
+    /** Maps an {@code os_template} row. A joined row passes {@code row.prefixed(...)} (see {@link #TEMPLATE_COLUMN_NAMES}). */
     public static OsTemplate mapTemplate(Row r) throws SQLException {
         return new OsTemplate(r.getLong("id"), r.getString("template_key"), r.getLong("group_id"), r.getString("name"),
                 r.getString("version"), r.getString("variant"), r.getInt("arch"), r.getString("os_type"),

@@ -74,13 +74,13 @@ public final class HypervisorStore {
         return jdbi.withHandle(h -> allocation(h, hypervisorId));
     }
 
-    /** Maps a {@code hypervisor_group} row; a joined row passes {@code row.prefixed(...)} (see {@link #GROUP_COLUMNS}). */
+    /** Maps a {@code hypervisor_group} row. A joined row passes {@code row.prefixed(...)} (see {@link #GROUP_COLUMNS}). */
     public static HypervisorGroup mapGroup(Row r) throws SQLException {
         return new HypervisorGroup(r.getLong("id"), r.getString("name"), r.getString("description"), r.getInt("distribution_type"),
                 r.getBoolean("enabled"), r.getBoolean("is_default"), r.getTime("created"), r.getTime("updated"));
     }
 
-    /** Maps a {@code hypervisor} row; a joined row passes {@code row.prefixed(...)} (see {@link #HYPERVISOR_COLUMNS}). */
+    /** Maps a {@code hypervisor} row. A joined row passes {@code row.prefixed(...)} (see {@link #HYPERVISOR_COLUMNS}). */
     public static Hypervisor mapHypervisor(Row r) throws SQLException {
         HypervisorConnection connection = new HypervisorConnection(r.getString("name"), r.getString("driver"), r.getString("uri"),
                 r.getString("storage_pool"), r.getString("domain_type"), r.getString("bridge"), r.getBoolean("full_copy_disks"),

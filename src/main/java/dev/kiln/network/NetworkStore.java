@@ -1,6 +1,7 @@
 package dev.kiln.network;
 
 import dev.kiln.KilnException;
+import dev.kiln.store.Row;
 import java.math.BigInteger;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -74,20 +75,34 @@ public final class NetworkStore {
         return h.createQuery("SELECT a.id, a.block_id, a.address, a.position, a.rdns, b.gateway, b.netmask, b.resolver1, b.resolver2 "
                         + "FROM ipv4_address a JOIN ip_block b ON b.id = a.block_id WHERE a.server_id = :server ORDER BY a.position, a.id")
                 .bind("server", serverId)
-                .map((rs, ctx) -> new Ipv4Address(rs.getLong("id"), rs.getLong("block_id"), rs.getString("address"), rs.getInt("position"),
-                        rs.getString("gateway"), rs.getString("netmask"), rs.getString("resolver1"), rs.getString("resolver2"),
-                        rs.getString("rdns")))
+                .map((rs, ctx) -> mapIpv4(Row.of(rs)))
                 .list();
+    }
+
+    /** Maps an assigned {@code ipv4_address} row joined with its block's gateway, netmask and resolvers. */
+    public static Ipv4Address mapIpv4(Row r) throws SQLException {
+        return new Ipv4Address(r.getLong("id"), r.getLong("block_id"), r.getString("address"), r.getInt("position"),
+                r.getString("gateway"), r.getString("netmask"), r.getString("resolver1"), r.getString("resolver2"),
+                r.getString("rdns"));
     }
 
     public List<Ipv6Subnet> ipv6OfServer(Handle h, long serverId) {
         List<Ipv6Subnet> out = new ArrayList<>();
-        h.createQuery("SELECT s.id, s.subnet_index, b.* FROM ipv6_subnet s JOIN ip_block b ON b.id = s.block_id "
-                        + "WHERE s.server_id = :server ORDER BY s.id")
+        h.createQuery("SELECT s.id, s.block_id, s.subnet_index, b.ipv6_prefix, b.ipv6_subnet_len, b.gateway, b.resolver1, "
+                        + "b.resolver2 FROM ipv6_subnet s JOIN ip_block b ON b.id = s.block_id WHERE s.server_id = :server ORDER BY s.id")
                 .bind("server", serverId)
-                .map((rs, ctx) -> subnet(rs.getLong(1), mapBlock(rs), rs.getLong("subnet_index")))
+                .map((rs, ctx) -> mapIpv6(Row.of(rs)))
                 .forEach(out::add);
         return out;
+    }
+
+    /**
+     * Maps an {@code ipv6_subnet} row joined with its block's {@code ipv6_prefix},
+     * {@code ipv6_subnet_len}, gateway and resolvers.
+     */
+    public static Ipv6Subnet mapIpv6(Row r) throws SQLException {
+        return subnet(r.getLong("id"), r.getLong("block_id"), r.getString("ipv6_prefix"), r.getInt("ipv6_subnet_len"),
+                r.getLong("subnet_index"), r.getString("gateway"), r.getString("resolver1"), r.getString("resolver2"));
     }
 
     /**
@@ -156,12 +171,18 @@ public final class NetworkStore {
     }
 
     static Ipv6Subnet subnet(long id, IpBlock block, long index) {
-        BigInteger base = dev.kiln.network.Addresses.ipv6ToBigInteger(block.ipv6Prefix());
-        BigInteger start = base.add(BigInteger.valueOf(index).shiftLeft(128 - block.ipv6SubnetLength()));
+        return subnet(id, block.id(), block.ipv6Prefix(), block.ipv6SubnetLength(), index, block.gateway(), block.resolver1(),
+                block.resolver2());
+    }
+
+    /** Returns subnet number {@code index} of a block. The server's address is the one after the subnet's own address. */
+    private static Ipv6Subnet subnet(long id, long blockId, String blockPrefix, int subnetLength, long index, String gateway,
+            String resolver1, String resolver2) {
+        BigInteger base = Addresses.ipv6ToBigInteger(blockPrefix);
+        BigInteger start = base.add(BigInteger.valueOf(index).shiftLeft(128 - subnetLength));
         String subnet = Addresses.bigIntegerToIpv6(start);
         String address = Addresses.bigIntegerToIpv6(start.add(BigInteger.ONE));
-        return new Ipv6Subnet(id, block.id(), subnet, block.ipv6SubnetLength(), address, block.gateway(),
-                block.resolver1(), block.resolver2());
+        return new Ipv6Subnet(id, blockId, subnet, subnetLength, address, gateway, resolver1, resolver2);
     }
 
     static IpBlock mapBlock(ResultSet rs) throws SQLException {

@@ -46,7 +46,7 @@ public final class ServerService {
         this.network = network;
         this.secrets = secrets;
         this.clock = clock;
-        this.detailsLoader = new ServerDetailsLoader(users, network);
+        this.detailsLoader = new ServerDetailsLoader();
     }
 
     /**
@@ -98,7 +98,7 @@ public final class ServerService {
         return jdbi.withHandle(h -> details(h, id));
     }
 
-    /** Loads what the server view shows, in five statements ({@link ServerDetailsLoader}). */
+    /** Loads what the server view shows, in two statements ({@link ServerDetailsLoader}). */
     public ServerDetails details(Handle h, long id) {
         return detailsLoader.load(h, id);
     }

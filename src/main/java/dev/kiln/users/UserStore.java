@@ -1,7 +1,6 @@
 package dev.kiln.users;
 
 import dev.kiln.store.Row;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.Collection;
@@ -44,12 +43,12 @@ public final class UserStore {
     }
 
     public Optional<SshKey> findKey(Handle h, long id) {
-        return h.createQuery("SELECT * FROM ssh_key WHERE id = :id").bind("id", id).map((rs, ctx) -> mapKey(rs)).findOne();
+        return h.createQuery("SELECT * FROM ssh_key WHERE id = :id").bind("id", id).map((rs, ctx) -> mapKey(Row.of(rs))).findOne();
     }
 
     public List<SshKey> keysOfUser(Handle h, long userId) {
         return h.createQuery("SELECT * FROM ssh_key WHERE user_id = :user ORDER BY id").bind("user", userId)
-                .map((rs, ctx) -> mapKey(rs)).list();
+                .map((rs, ctx) -> mapKey(Row.of(rs))).list();
     }
 
     public List<SshKey> keys(Handle h, Collection<Long> ids) {
@@ -57,14 +56,14 @@ public final class UserStore {
             return List.of();
         }
         return h.createQuery("SELECT * FROM ssh_key WHERE id IN (<ids>) ORDER BY id").bindList("ids", List.copyOf(ids))
-                .map((rs, ctx) -> mapKey(rs)).list();
+                .map((rs, ctx) -> mapKey(Row.of(rs))).list();
     }
 
     /** The SSH keys installed by the server's latest build, in id order. */
     public List<SshKey> keysOfServer(Handle h, long serverId) {
         return h.createQuery("SELECT k.* FROM ssh_key k JOIN server_ssh_key sk ON sk.ssh_key_id = k.id "
                         + "WHERE sk.server_id = :server ORDER BY k.id")
-                .bind("server", serverId).map((rs, ctx) -> mapKey(rs)).list();
+                .bind("server", serverId).map((rs, ctx) -> mapKey(Row.of(rs))).list();
     }
 
     public long insertKey(Handle h, long userId, String name, String publicKey, String type, OffsetDateTime now) {
@@ -74,16 +73,16 @@ public final class UserStore {
                 .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
     }
 
-    /** Maps a {@code kiln_user} row; a joined row passes {@code row.prefixed(...)} (see {@link #USER_COLUMNS}). */
+    /** Maps a {@code kiln_user} row. A joined row passes {@code row.prefixed(...)} (see {@link #USER_COLUMNS}). */
     public static User mapUser(Row r) throws SQLException {
         return new User(r.getLong("id"), r.getNullableLong("ext_relation_id"), r.getString("rel_str"), r.getString("name"),
                 r.getString("email"), r.getString("timezone"), r.getInt("self_service"), r.getBoolean("admin"),
                 r.getBoolean("suspended"), r.getTime("created"), r.getTime("updated"));
     }
 
-    static SshKey mapKey(ResultSet rs) throws SQLException {
-        return new SshKey(rs.getLong("id"), rs.getLong("user_id"), rs.getString("name"), rs.getString("public_key"),
-                rs.getString("key_type"), rs.getBoolean("enabled"), rs.getObject("created", OffsetDateTime.class),
-                rs.getObject("updated", OffsetDateTime.class));
+    /** Maps an {@code ssh_key} row. */
+    public static SshKey mapKey(Row r) throws SQLException {
+        return new SshKey(r.getLong("id"), r.getLong("user_id"), r.getString("name"), r.getString("public_key"),
+                r.getString("key_type"), r.getBoolean("enabled"), r.getTime("created"), r.getTime("updated"));
     }
 }

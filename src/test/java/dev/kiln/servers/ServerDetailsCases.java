@@ -114,7 +114,7 @@ abstract class ServerDetailsCases {
     }
 
     private ServerDetails load(long id) {
-        return jdbi.inTransaction(h -> new ServerDetailsLoader(new UserStore(), new NetworkStore()).load(h, id));
+        return jdbi.inTransaction(h -> new ServerDetailsLoader().load(h, id));
     }
 
     /** Loads the record with one statement per table, through the stores' own finders. */
