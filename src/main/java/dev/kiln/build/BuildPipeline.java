@@ -148,14 +148,17 @@ public final class BuildPipeline implements QueueHandler, Workers.CountedSteps {
         return "domain " + state.status().word() + ", memory " + state.memoryActualKib() + " KiB; statistics collection on";
     }
 
+    /** Marks the server and its disks as building, in one transaction. */
     private void markBuilding(QueueItem item) {
-        int updated = jdbi.withHandle(h -> h.createUpdate("UPDATE server SET commission_status = 2, state = 'building', "
-                        + "version = version + 1, updated = :now WHERE id = :id AND locked_queue_id = :item")
-                .bind("now", Times.now(clock)).bind("id", item.serverId()).bind("item", item.id()).execute());
-        if (updated == 0) {
-            throw new KilnException("server " + item.serverId() + " is no longer locked to queue item " + item.id());
-        }
-        jdbi.useHandle(h -> h.createUpdate("UPDATE server_disk SET status = 2, updated = :now WHERE server_id = :id")
-                .bind("now", Times.now(clock)).bind("id", item.serverId()).execute());
+        jdbi.useTransaction(h -> {
+            int updated = h.createUpdate("UPDATE server SET commission_status = 2, state = 'building', "
+                            + "version = version + 1, updated = :now WHERE id = :id AND locked_queue_id = :item")
+                    .bind("now", Times.now(clock)).bind("id", item.serverId()).bind("item", item.id()).execute();
+            if (updated == 0) {
+                throw new KilnException("server " + item.serverId() + " is no longer locked to queue item " + item.id());
+            }
+            h.createUpdate("UPDATE server_disk SET status = 2, updated = :now WHERE server_id = :id")
+                    .bind("now", Times.now(clock)).bind("id", item.serverId()).execute();
+        });
     }
 }

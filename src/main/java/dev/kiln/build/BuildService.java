@@ -69,10 +69,9 @@ public final class BuildService {
             checkAvailable(server);
             checkTemplate(h, server, request.operatingSystemId());
             checkKeys(h, server, request.sshKeyIds());
-            Hypervisor hypervisor = hypervisors.find(h, server.hypervisorId()).orElseThrow();
 
             OffsetDateTime now = Times.now(clock);
-            long itemId = queue.insert(h, server.id(), hypervisor.id(), Actions.BUILD, payload(request), now);
+            long itemId = queue.insert(h, server.id(), server.hypervisorId(), Actions.BUILD, payload(request), now);
             int updated = h.createUpdate("UPDATE server SET name = COALESCE(:name, name), hostname = COALESCE(:hostname, hostname), "
                             + "os_template_id = :template, encrypted_password = :password, vnc_enabled = :vnc, "
                             + "ipv6_enabled = :ipv6, swap_mb = :swap, commission_status = 1, state = 'queued', "
@@ -87,14 +86,21 @@ public final class BuildService {
                 throw new LockedException("server is locked by another action in progress; try again when it has finished");
             }
             servers.replaceSshKeys(h, server.id(), request.sshKeyIds());
-            if (request.ipv6() && network.assignIpv6(h, hypervisor.groupId(), server.id(), now).isEmpty()) {
-                throw new ValidationException("The ipv6 field asks for IPv6, but hypervisor group " + hypervisor.groupId()
-                        + " has no IPv6 block with a free subnet.");
+            if (request.ipv6()) {
+                assignIpv6(h, server, now);
             }
             LOG.info("server {}: build queued as queue item {} (template {})", server.id(), itemId, request.operatingSystemId());
             return serverService.details(h, server.id());
         });
         return new Accepted(details, password);
+    }
+
+    private void assignIpv6(org.jdbi.v3.core.Handle h, Server server, OffsetDateTime now) {
+        Hypervisor hypervisor = hypervisors.find(h, server.hypervisorId()).orElseThrow();
+        if (network.assignIpv6(h, hypervisor.groupId(), server.id(), now).isEmpty()) {
+            throw new ValidationException("The ipv6 field asks for IPv6, but hypervisor group " + hypervisor.groupId()
+                    + " has no IPv6 block with a free subnet.");
+        }
     }
 
     private static void checkAvailable(Server server) {
@@ -111,14 +117,14 @@ public final class BuildService {
     }
 
     private void checkTemplate(org.jdbi.v3.core.Handle h, Server server, long templateId) {
-        var template = catalog.findTemplate(h, templateId);
-        if (template.isEmpty()) {
+        var offer = catalog.templateOffer(h, server.packageId(), templateId);
+        if (offer.isEmpty()) {
             throw new ValidationException("The operatingSystemId field names no OS template (" + templateId + ").");
         }
-        if (!template.get().enabled()) {
+        if (!offer.get().enabled()) {
             throw new ValidationException("The operatingSystemId field names OS template " + templateId + ", which is disabled.");
         }
-        if (!catalog.isOffered(h, server.packageId(), templateId)) {
+        if (!offer.get().offeredToPackage()) {
             throw new ValidationException("The operatingSystemId field names OS template " + templateId
                     + ", which the server's package does not offer.");
         }

@@ -49,11 +49,17 @@ public final class CatalogStore {
         return jdbi.withHandle(h -> findTemplate(h, id));
     }
 
-    /** Checks whether an enabled template belongs to a group that the package offers. */
-    public boolean isOffered(Handle h, long packageId, long templateId) {
-        return h.createQuery("SELECT COUNT(*) FROM os_template t JOIN package_template_group p ON p.template_group_id = t.group_id "
-                        + "WHERE p.package_id = :package AND t.id = :template AND t.enabled")
-                .bind("package", packageId).bind("template", templateId).mapTo(Long.class).one() > 0;
+    /**
+     * Looks a template up for a server of the package, in one statement.
+     *
+     * @return empty when no template has the id
+     */
+    public Optional<TemplateOffer> templateOffer(Handle h, long packageId, long templateId) {
+        return h.createQuery("SELECT t.enabled, EXISTS (SELECT 1 FROM package_template_group p "
+                        + "WHERE p.package_id = :package AND p.template_group_id = t.group_id) AS offered "
+                        + "FROM os_template t WHERE t.id = :template")
+                .bind("package", packageId).bind("template", templateId)
+                .map((rs, ctx) -> new TemplateOffer(rs.getBoolean("enabled"), rs.getBoolean("offered"))).findOne();
     }
 
     /** Lists the groups a package offers, each with its enabled templates, in id order. */
@@ -95,6 +101,10 @@ public final class CatalogStore {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("os_template.runcmd contains invalid JSON: " + e.getOriginalMessage(), e);
         }
+    }
+
+    /** Whether a template is enabled, and whether a package offers its group. */
+    public record TemplateOffer(boolean enabled, boolean offeredToPackage) {
     }
 
     /** A template group row. */

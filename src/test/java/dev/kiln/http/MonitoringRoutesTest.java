@@ -70,6 +70,21 @@ class MonitoringRoutesTest {
     }
 
     @Test
+    void buildRequestStaysWithinStatementBudget() {
+        Fixtures f = new Fixtures(kiln.api());
+        long server = f.server(f.user(79), 1);
+        kiln.api().get("/api/v1/servers/" + server);
+
+        double before = httpStatements();
+        f.build(server, "{\"operatingSystemId\":1}");
+        double after = httpStatements();
+
+        // The server, the template and its offer, the queue item, the server update, the key set
+        // and the two statements of the server view.
+        assertThat(after - before).isEqualTo(7.0);
+    }
+
+    @Test
     void finishedQueueItemsAreCountedByOutcome() {
         Fixtures f = new Fixtures(kiln.api());
         long user = f.user(78);
