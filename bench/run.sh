@@ -28,6 +28,8 @@ DATABASES=${BENCH_DATABASES:-h2 postgresql}
 RECORD=${BENCH_RECORD:-1}
 JFR=${BENCH_JFR:-0}
 SAMPLES=50
+[[ "$POOL" =~ ^[0-9]+$ ]] && ((POOL >= 1000)) ||
+  { echo "bench: error: BENCH_POOL must be a whole number of at least 1000, not '$POOL'" >&2; exit 1; }
 
 if [[ -z "${JAVA_HOME:-}" && -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]]; then
   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -87,6 +89,7 @@ cleanup() {
   # and end it before the work directory is removed.
   if [[ -n "$KILN_PID" ]] && kill "$KILN_PID" 2>/dev/null; then wait "$KILN_PID" 2>/dev/null || true; fi
   if [[ -n "$RAW_PID" ]] && kill "$RAW_PID" 2>/dev/null; then wait "$RAW_PID" 2>/dev/null || true; fi
+  if [[ $status -ne 0 && -n "$PG_DIR" && -f "$PG_DIR/log" ]]; then cp "$PG_DIR/log" "$WORK/postgresql.log" || true; fi
   stop_postgres
   if [[ $status -ne 0 || "$JFR" == 1 ]]; then
     log "logs and recordings kept in $WORK"
@@ -272,14 +275,20 @@ last_page() {
 
 # ---------------------------------------------------------------- PostgreSQL
 
+# Ports for PostgreSQL lie below Linux's default range for outgoing connections (32768-60999),
+# where a port that nothing listens on may still be bound by a client socket.
+PG_PORTS=$(seq 25600 25699)
+
+# Prints the first port of PG_PORTS above $1 (default: none) that nothing listens on.
 free_port() {
-  for port in $(seq 55600 55699); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  local after=${1:-0}
+  for port in $PG_PORTS; do
+    if ((port > after)) && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return
     fi
   done
-  fail "no free port in 55600-55699 for PostgreSQL"
+  fail "no free port in 25600-25699 for PostgreSQL"
 }
 
 as_postgres() {
@@ -288,12 +297,22 @@ as_postgres() {
 
 start_postgres() {
   PG_BIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  PG_PORT=$(free_port)
   PG_DIR=$(mktemp -d /tmp/kiln-bench-pg.XXXXXX)
   [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$PG_DIR"
   as_postgres "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
-  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR" \
-    -l "$PG_DIR/log" -w start >/dev/null
+  # A port can be taken between the check and the start, so a start that fails to bind tries the next one.
+  PG_PORT=0
+  for attempt in 1 2 3 4 5; do
+    PG_PORT=$(free_port "$PG_PORT")
+    if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -k $PG_DIR" \
+      -l "$PG_DIR/log" -w start >/dev/null; then
+      break
+    fi
+    cp "$PG_DIR/log" "$WORK/postgresql-start-$attempt.log"
+    grep -q 'Address already in use' "$PG_DIR/log" && [[ $attempt -lt 5 ]] ||
+      fail "PostgreSQL did not start on 127.0.0.1:$PG_PORT; its log is $WORK/postgresql-start-$attempt.log"
+    log "port $PG_PORT is in use; trying the next one"
+  done
   "$PG_BIN/psql" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c 'CREATE DATABASE kiln_bench' >/dev/null
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') on 127.0.0.1:$PG_PORT, data in $PG_DIR"
 }
@@ -388,7 +407,9 @@ run_database() {
   fig "sql_per_build_pipeline$s" "$(awk -v n="$worker_count" -v r="$idle_rate" -v ms="$elapsed_ms" -v k="$SAMPLES" \
     'BEGIN { printf "%.1f", (n - r * ms / 1000) / k }')"
 
-  local warm_first=$((pool_first + SAMPLES)) warm_count=3000
+  # Up to 3,000 servers of the pool warm the JIT up; the rest, at least two thirds, are measured.
+  local warm_first=$((pool_first + SAMPLES)) warm_count=$(((POOL - SAMPLES) / 3))
+  ((warm_count > 3000)) && warm_count=3000
   local measured_first=$((warm_first + warm_count))
   rotate POST /api/v1/servers/%d/build "$warm_first" "$warm_count" "$WARMUP" '{"operatingSystemId":1}'
   raw_now
