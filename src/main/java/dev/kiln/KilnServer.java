@@ -99,7 +99,8 @@ public final class KilnServer implements AutoCloseable {
         var network = new NetworkStore();
         var queue = new QueueStore(database.dialect());
         var servers = new ServerStore();
-        var serverService = new ServerService(jdbi, servers, users, hypervisors, catalog, network, secrets, clock);
+        var serverService = new ServerService(jdbi, database.dialect(), servers, users, hypervisors, catalog, network,
+                secrets, clock);
         var view = new ServerView(clock);
         this.drivers = new Drivers(driverFactory);
 

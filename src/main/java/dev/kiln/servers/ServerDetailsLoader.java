@@ -9,6 +9,7 @@ import dev.kiln.network.Ipv4Address;
 import dev.kiln.network.Ipv6Subnet;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.store.Columns;
+import dev.kiln.store.Dialect;
 import dev.kiln.store.Labels;
 import dev.kiln.store.Row;
 import dev.kiln.users.SshKey;
@@ -22,11 +23,12 @@ import java.util.StringJoiner;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Loads {@link ServerDetails} in two statements. The first joins the server row with its owner,
+ * Loads {@link ServerDetails}. The first statement joins the server row with its owner,
  * hypervisor, hypervisor group and template, and adds the hypervisor's allocation (its
- * {@code hypervisor_usage} row) and the time of the server's latest queue activity. The second
- * reads the disks, SSH keys, IPv4 addresses and IPv6 subnets, which have several rows per
- * server, as one {@code UNION ALL}, because on PostgreSQL each statement is a round trip.
+ * {@code hypervisor_usage} row) and the time of the server's latest queue activity. The disks,
+ * SSH keys, IPv4 addresses and IPv6 subnets, which have several rows per server, follow in one
+ * {@code UNION ALL} on PostgreSQL, where each statement is a round trip, and in four queries on
+ * H2 ({@link Dialect#prefersSeparateQueries()}).
  */
 final class ServerDetailsLoader {
 
@@ -80,18 +82,38 @@ final class ServerDetailsLoader {
                     "resolver1", "b.resolver1", "resolver2", "b.resolver2")))
             + " ORDER BY kind, position, drive, id";
 
+    private final Dialect dialect;
+    private final UserStore users;
+    private final NetworkStore network;
     private final Labels.Cache rowLabels = new Labels.Cache();
+    private final Labels.Cache diskLabels = new Labels.Cache();
     private final Labels.Cache childLabels = new Labels.Cache();
+
+    ServerDetailsLoader(Dialect dialect, UserStore users, NetworkStore network) {
+        this.dialect = dialect;
+        this.users = users;
+        this.network = network;
+    }
 
     ServerDetails load(Handle h, long id) {
         ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map((rs, ctx) -> mapRow(rowLabels.row(rs))).findOne()
                 .orElseThrow(() -> new NotFoundException("server not found"));
 
-        List<Object> children = h.createQuery(CHILDREN_QUERY).bind("id", id).map((rs, ctx) -> mapChild(childLabels.row(rs))).list();
+        if (dialect.prefersSeparateQueries()) {
+            List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
+                    .map((rs, ctx) -> mapDisk(diskLabels.row(rs))).list();
+            return withChildren(row, network.ipv4OfServer(h, id), network.ipv6OfServer(h, id), disks, users.keysOfServer(h, id));
+        }
 
-        return new ServerDetails(row.server(), row.owner(), row.hypervisor(), row.group(), row.hypervisorAllocation(),
-                only(children, Ipv4Address.class), only(children, Ipv6Subnet.class), only(children, Disk.class), row.template(),
-                only(children, SshKey.class), row.lastTaskOn());
+        List<Object> children = h.createQuery(CHILDREN_QUERY).bind("id", id).map((rs, ctx) -> mapChild(childLabels.row(rs))).list();
+        return withChildren(row, only(children, Ipv4Address.class), only(children, Ipv6Subnet.class), only(children, Disk.class),
+                only(children, SshKey.class));
+    }
+
+    private static ServerDetails withChildren(ServerDetails row, List<Ipv4Address> ipv4, List<Ipv6Subnet> ipv6, List<Disk> disks,
+            List<SshKey> keys) {
+        return new ServerDetails(row.server(), row.owner(), row.hypervisor(), row.group(), row.hypervisorAllocation(), ipv4, ipv6,
+                disks, row.template(), keys, row.lastTaskOn());
     }
 
     private static Object mapChild(Row r) throws SQLException {

@@ -13,6 +13,7 @@ import dev.kiln.network.Addresses;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.security.Passwords;
 import dev.kiln.security.SecretBox;
+import dev.kiln.store.Dialect;
 import dev.kiln.users.User;
 import dev.kiln.users.UserStore;
 import java.time.Clock;
@@ -36,8 +37,8 @@ public final class ServerService {
     private final Clock clock;
     private final ServerDetailsLoader detailsLoader;
 
-    public ServerService(Jdbi jdbi, ServerStore servers, UserStore users, HypervisorStore hypervisors, CatalogStore catalog,
-            NetworkStore network, SecretBox secrets, Clock clock) {
+    public ServerService(Jdbi jdbi, Dialect dialect, ServerStore servers, UserStore users, HypervisorStore hypervisors,
+            CatalogStore catalog, NetworkStore network, SecretBox secrets, Clock clock) {
         this.jdbi = jdbi;
         this.servers = servers;
         this.users = users;
@@ -46,7 +47,7 @@ public final class ServerService {
         this.network = network;
         this.secrets = secrets;
         this.clock = clock;
-        this.detailsLoader = new ServerDetailsLoader();
+        this.detailsLoader = new ServerDetailsLoader(dialect, users, network);
     }
 
     /**

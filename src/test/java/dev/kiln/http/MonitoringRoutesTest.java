@@ -64,9 +64,9 @@ class MonitoringRoutesTest {
         assertThat(kiln.api().get("/api/v1/servers/" + server).status()).isEqualTo(200);
         double after = httpStatements();
 
-        // Two for the server view: the joined row and the children. The token was looked up by the
-        // requests before, and is cached.
-        assertThat(after - before).isEqualTo(2.0);
+        // The server view: the joined row, then the children in one statement on PostgreSQL or in
+        // four on H2. The token was looked up by the requests before, and is cached.
+        assertThat(after - before).isEqualTo(viewStatements());
     }
 
     @Test
@@ -80,8 +80,8 @@ class MonitoringRoutesTest {
         double after = httpStatements();
 
         // The server, the template and its offer, the queue item, the server update, the key set
-        // and the two statements of the server view.
-        assertThat(after - before).isEqualTo(7.0);
+        // and the server view.
+        assertThat(after - before).isEqualTo(5.0 + viewStatements());
     }
 
     @Test
@@ -104,6 +104,10 @@ class MonitoringRoutesTest {
 
         assertThat(metric(done) - doneBefore).isEqualTo(1.0);
         assertThat(metric(failed) - failedBefore).isEqualTo(1.0);
+    }
+
+    private double viewStatements() {
+        return kiln.server().database().dialect().prefersSeparateQueries() ? 5.0 : 2.0;
     }
 
     private double httpStatements() {

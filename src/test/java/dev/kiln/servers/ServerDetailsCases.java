@@ -9,6 +9,7 @@ import dev.kiln.hypervisors.HypervisorStore;
 import dev.kiln.network.NetworkStore;
 import dev.kiln.queue.QueueStore;
 import dev.kiln.store.Database;
+import dev.kiln.store.Dialect;
 import dev.kiln.testing.DatabaseKind;
 import dev.kiln.testing.Fixtures;
 import dev.kiln.testing.TestKiln;
@@ -113,8 +114,18 @@ abstract class ServerDetailsCases {
         assertThat(kiln.api().get("/api/v1/servers/987654").status()).isEqualTo(404);
     }
 
+    /**
+     * Loads through both ways the loader reads the child rows (one UNION ALL, or a query each),
+     * whichever database runs, and checks that they agree.
+     */
     private ServerDetails load(long id) {
-        return jdbi.inTransaction(h -> new ServerDetailsLoader().load(h, id));
+        ServerDetails union = jdbi.inTransaction(h -> new ServerDetailsLoader(Dialect.POSTGRESQL, new UserStore(), new NetworkStore())
+                .load(h, id));
+        ServerDetails separate = jdbi.inTransaction(h -> new ServerDetailsLoader(Dialect.H2, new UserStore(), new NetworkStore())
+                .load(h, id));
+
+        assertThat(separate).isEqualTo(union);
+        return union;
     }
 
     /** Loads the record with one statement per table, through the stores' own finders. */
