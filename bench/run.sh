@@ -10,7 +10,7 @@
 # Settings (environment variables):
 #   BENCH_DURATION  seconds of each measured wrk run (default 10; each has a 5 s warm-up)
 #   BENCH_LARGE     servers for the large paging test (default 1000000)
-#   BENCH_POOL      servers that the build test rotates over (default 30000)
+#   BENCH_POOL      servers that the build test rotates over (default 30000, at least 1000)
 #   BENCH_DATABASES which databases to run (default "h2 postgresql")
 #   BENCH_RECORD    0 to skip appending to docs/benchmarks.md (default 1)
 #   BENCH_JFR       1 to record a JFR profile of every Kiln process (files are kept and listed)
@@ -421,6 +421,10 @@ run_database() {
   fig "build_done_rps$s" "$(ratio $(($(builds_done) - done_before)) "$DURATION" 0)"
   # Only accepted builds count; a 423 (server still building) means the pool was too small.
   fig "build_rejected$s" "$WRK_NON2XX"
+  if ((WRK_NON2XX > 0)); then
+    log "warning: $WRK_NON2XX build requests on $label were rejected because their server was still building, so" \
+      "build_rps$s is limited by the pool; raise BENCH_POOL for BENCH_DURATION=$DURATION"
+  fi
   fig_pair build "$s" "$(ratio $((WRK_REQUESTS - WRK_NON2XX)) "$DURATION" 0)"
   stop_kiln
 
