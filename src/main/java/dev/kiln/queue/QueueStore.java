@@ -115,6 +115,19 @@ public final class QueueStore {
                 .bind("id", id).bind("owner", owner).bind("until", leaseUntil).execute() == 1;
     }
 
+    /**
+     * Ends the lease at once and takes back the attempt's count, for a worker that stops because
+     * its node shuts down. The item is not at fault, so restarting nodes during a long build never
+     * uses up its {@link Workers#MAX_ATTEMPTS}.
+     *
+     * @return false when another worker has taken the item over
+     */
+    public boolean release(Handle h, long id, String owner, OffsetDateTime now) {
+        return h.createUpdate("UPDATE queue_item SET lease_until = :now, attempts = attempts - 1 "
+                        + "WHERE id = :id AND status = 'running' AND lease_owner = :owner")
+                .bind("id", id).bind("owner", owner).bind("now", now).execute() == 1;
+    }
+
     public boolean progress(Handle h, long id, String owner, int progress, OffsetDateTime now) {
         return h.createUpdate("UPDATE queue_item SET progress = :progress, updated = :now "
                         + "WHERE id = :id AND status = 'running' AND lease_owner = :owner")

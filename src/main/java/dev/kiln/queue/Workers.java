@@ -244,10 +244,10 @@ public final class Workers implements AutoCloseable {
         boolean interrupted = Thread.interrupted();
         try {
             OffsetDateTime now = Times.now(clock);
-            boolean released = jdbi.withHandle(h -> store.renew(h, item.id(), owner, now, now));
+            boolean released = jdbi.withHandle(h -> store.release(h, item.id(), owner, now));
             LOG.warn("queue item {} (server {}, {}): stopped by the node's shutdown ({}); {}", item.id(), item.serverId(),
                     item.action(), failure.getMessage(), released
-                            ? "its lease ends now, so another worker resumes it"
+                            ? "its lease ends now and the attempt is not counted, so another worker resumes it"
                             : "another worker holds it already");
         } finally {
             if (interrupted) {

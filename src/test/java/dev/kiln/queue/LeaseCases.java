@@ -235,6 +235,70 @@ abstract class LeaseCases {
         assertThat(QueueRows.item(kiln, item).status()).isEqualTo(QueueItem.DONE);
     }
 
+    @Test
+    void shutdownReleasesItemUncounted() throws Exception {
+        Fixtures fixtures = new Fixtures(kiln.api());
+        long server = fixtures.server(fixtures.user(1), 1);
+        var jdbi = kiln.server().database().jdbi();
+        QueueStore store = new QueueStore(kiln.server().database().dialect());
+        CountDownLatch running = new CountDownLatch(1);
+        Workers stopping = new Workers(jdbi, store, Map.of("release_test", new BlockingHandler(running)), clock, LEASE,
+                "stopping", 1, new SimpleMeterRegistry());
+        long item = jdbi.inTransaction(h -> store.insert(h, server, server(server).path("hypervisorId").asLong(), "release_test",
+                "{}", Times.now(clock)));
+
+        stopping.start();
+        assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+        stopping.close();
+
+        QueueItem released = QueueRows.item(kiln, item);
+        assertThat(released.status()).isEqualTo(QueueItem.RUNNING);
+        assertThat(released.attempts()).isZero();
+        assertThat(released.leaseUntil().toInstant()).isEqualTo(clock.instant());
+
+        clock.advance(Duration.ofSeconds(1));
+        Workers next = new Workers(jdbi, store, Map.of("release_test", new BlockingHandler(null)), clock, LEASE, "next", 0,
+                new SimpleMeterRegistry());
+        assertThat(next.runOnce("next/0")).isTrue();
+
+        QueueItem done = QueueRows.item(kiln, item);
+        assertThat(done.status()).isEqualTo(QueueItem.DONE);
+        assertThat(done.attempts()).isEqualTo(1);
+    }
+
+    /**
+     * A handler that, given a latch, counts it down and then waits until its worker is
+     * interrupted. Without a latch it succeeds at once.
+     */
+    private record BlockingHandler(CountDownLatch running) implements QueueHandler {
+
+        @Override
+        public void run(QueueItem item, StepRecorder steps) {
+            if (running == null) {
+                return;
+            }
+            running.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted by the node's shutdown", e);
+            }
+        }
+
+        @Override
+        public void completed(Handle h, QueueItem item) {
+        }
+
+        @Override
+        public void cleanUp(QueueItem item, Exception failure) {
+        }
+
+        @Override
+        public void failed(Handle h, QueueItem item, String message) {
+        }
+    }
+
     /**
      * A handler whose first attempt lets its lease lapse, has the item taken over and run to the
      * end by {@code rescuer/0}, then fails; it records which attempts reached which callback.

@@ -154,6 +154,8 @@ class MultiNodePostgresTest {
         assertThat(nodeA.outputText()).contains("Kiln stopped");
         assertThat(handedOver.status()).isEqualTo(QueueItem.RUNNING);
         assertThat(handedOver.failed()).isFalse();
+        // The attempt that the stop ended does not count against the item.
+        assertThat(handedOver.attempts()).isZero();
         assertThat(commissionStatus(server)).isEqualTo(2);
 
         startNode("node-b", inventory, settings);
@@ -161,7 +163,7 @@ class MultiNodePostgresTest {
 
         QueueItem done = item(itemId);
         assertThat(done.status()).isEqualTo(QueueItem.DONE);
-        assertThat(done.attempts()).isEqualTo(2);
+        assertThat(done.attempts()).isEqualTo(1);
         assertThat(commissionStatus(server)).isEqualTo(3);
     }
 
