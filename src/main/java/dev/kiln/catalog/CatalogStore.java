@@ -42,7 +42,7 @@ public final class CatalogStore {
 
     public Optional<OsTemplate> findTemplate(Handle h, long id) {
         return h.createQuery("SELECT " + TEMPLATE_COLUMNS + " FROM os_template t WHERE t.id = :id")
-                .bind("id", id).map((rs, ctx) -> mapTemplate(Row.of(rs))).findOne();
+                .bind("id", id).map(Row.mapper(CatalogStore::mapTemplate)).findOne();
     }
 
     public Optional<OsTemplate> findTemplate(long id) {
@@ -73,7 +73,7 @@ public final class CatalogStore {
             List<OsTemplate> templates = h.createQuery("SELECT " + TEMPLATE_COLUMNS + " FROM os_template t "
                             + "JOIN package_template_group p ON p.template_group_id = t.group_id "
                             + "WHERE p.package_id = :package AND t.enabled ORDER BY t.id")
-                    .bind("package", packageId).map((rs, ctx) -> mapTemplate(Row.of(rs))).list();
+                    .bind("package", packageId).map(Row.mapper(CatalogStore::mapTemplate)).list();
             return groups.stream()
                     .map(g -> new TemplateGroupWithTemplates(g, templates.stream().filter(t -> t.groupId() == g.id()).toList()))
                     .filter(g -> !g.templates().isEmpty())

@@ -28,7 +28,7 @@ public final class HypervisorStore {
     }
 
     public List<HypervisorGroup> groups() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hypervisor_group ORDER BY id").map((rs, ctx) -> mapGroup(Row.of(rs))).list());
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hypervisor_group ORDER BY id").map(Row.mapper(HypervisorStore::mapGroup)).list());
     }
 
     public Optional<HypervisorGroup> findGroup(long id) {
@@ -36,11 +36,11 @@ public final class HypervisorStore {
     }
 
     public Optional<HypervisorGroup> findGroup(Handle h, long id) {
-        return h.createQuery("SELECT * FROM hypervisor_group WHERE id = :id").bind("id", id).map((rs, ctx) -> mapGroup(Row.of(rs))).findOne();
+        return h.createQuery("SELECT * FROM hypervisor_group WHERE id = :id").bind("id", id).map(Row.mapper(HypervisorStore::mapGroup)).findOne();
     }
 
     public List<Hypervisor> hypervisors() {
-        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hypervisor ORDER BY id").map((rs, ctx) -> mapHypervisor(Row.of(rs))).list());
+        return jdbi.withHandle(h -> h.createQuery("SELECT * FROM hypervisor ORDER BY id").map(Row.mapper(HypervisorStore::mapHypervisor)).list());
     }
 
     public Optional<Hypervisor> find(long id) {
@@ -48,13 +48,13 @@ public final class HypervisorStore {
     }
 
     public Optional<Hypervisor> find(Handle h, long id) {
-        return h.createQuery("SELECT * FROM hypervisor WHERE id = :id").bind("id", id).map((rs, ctx) -> mapHypervisor(Row.of(rs))).findOne();
+        return h.createQuery("SELECT * FROM hypervisor WHERE id = :id").bind("id", id).map(Row.mapper(HypervisorStore::mapHypervisor)).findOne();
     }
 
     /** Enabled hypervisors of a group that are not in maintenance, in id order. */
     public List<Hypervisor> placeable(Handle h, long groupId) {
         return h.createQuery("SELECT * FROM hypervisor WHERE group_id = :group AND enabled AND NOT maintenance ORDER BY id")
-                .bind("group", groupId).map((rs, ctx) -> mapHypervisor(Row.of(rs))).list();
+                .bind("group", groupId).map(Row.mapper(HypervisorStore::mapHypervisor)).list();
     }
 
     /** Reads what the servers on each hypervisor use (servers being deleted included), from {@link HypervisorUsage}. */

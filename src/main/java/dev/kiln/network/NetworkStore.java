@@ -75,7 +75,7 @@ public final class NetworkStore {
         return h.createQuery("SELECT a.id, a.block_id, a.address, a.position, a.rdns, b.gateway, b.netmask, b.resolver1, b.resolver2 "
                         + "FROM ipv4_address a JOIN ip_block b ON b.id = a.block_id WHERE a.server_id = :server ORDER BY a.position, a.id")
                 .bind("server", serverId)
-                .map((rs, ctx) -> mapIpv4(Row.of(rs)))
+                .map(Row.mapper(NetworkStore::mapIpv4))
                 .list();
     }
 
@@ -91,7 +91,7 @@ public final class NetworkStore {
         h.createQuery("SELECT s.id, s.block_id, s.subnet_index, b.ipv6_prefix, b.ipv6_subnet_len, b.gateway, b.resolver1, "
                         + "b.resolver2 FROM ipv6_subnet s JOIN ip_block b ON b.id = s.block_id WHERE s.server_id = :server ORDER BY s.id")
                 .bind("server", serverId)
-                .map((rs, ctx) -> mapIpv6(Row.of(rs)))
+                .map(Row.mapper(NetworkStore::mapIpv6))
                 .forEach(out::add);
         return out;
     }

@@ -96,16 +96,16 @@ final class ServerDetailsLoader {
     }
 
     ServerDetails load(Handle h, long id) {
-        ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map((rs, ctx) -> mapRow(rowLabels.row(rs))).findOne()
+        ServerDetails row = h.createQuery(ROW_QUERY).bind("id", id).map(rowLabels.mapper(ServerDetailsLoader::mapRow)).findOne()
                 .orElseThrow(() -> new NotFoundException("server not found"));
 
         if (dialect.prefersSeparateQueries()) {
             List<Disk> disks = h.createQuery("SELECT * FROM server_disk WHERE server_id = :id ORDER BY drive").bind("id", id)
-                    .map((rs, ctx) -> mapDisk(diskLabels.row(rs))).list();
+                    .map(diskLabels.mapper(ServerDetailsLoader::mapDisk)).list();
             return withChildren(row, network.ipv4OfServer(h, id), network.ipv6OfServer(h, id), disks, users.keysOfServer(h, id));
         }
 
-        List<Object> children = h.createQuery(CHILDREN_QUERY).bind("id", id).map((rs, ctx) -> mapChild(childLabels.row(rs))).list();
+        List<Object> children = h.createQuery(CHILDREN_QUERY).bind("id", id).map(childLabels.mapper(ServerDetailsLoader::mapChild)).list();
         return withChildren(row, only(children, Ipv4Address.class), only(children, Ipv6Subnet.class), only(children, Disk.class),
                 only(children, SshKey.class));
     }

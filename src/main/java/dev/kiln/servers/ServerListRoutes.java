@@ -79,7 +79,7 @@ public final class ServerListRoutes implements Routes {
         if (!hypervisorIds.isEmpty()) {
             query.bindList("hypervisors", hypervisorIds);
         }
-        List<Server> servers = new ArrayList<>(query.map((rs, c) -> ServerStore.map(serverRows.row(rs))).list());
+        List<Server> servers = new ArrayList<>(query.map(serverRows.mapper(ServerStore::map)).list());
         if (fromEnd) {
             Collections.reverse(servers);
         }

@@ -94,8 +94,8 @@ public final class ServerService {
 
     public ServerDetails details(long id) {
         // No transaction: at READ COMMITTED, the isolation of both databases here, each statement
-        // sees the latest commits whether or not a transaction groups them, so a transaction
-        // would add only its commit.
+        // reads the latest commits whether or not a transaction groups them. A transaction would
+        // add only its commit.
         return jdbi.withHandle(h -> details(h, id));
     }
 

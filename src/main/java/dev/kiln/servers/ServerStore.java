@@ -14,7 +14,7 @@ public final class ServerStore {
     private final Labels.Cache serverRow = new Labels.Cache();
 
     public Optional<Server> find(Handle h, long id) {
-        return h.createQuery("SELECT * FROM server WHERE id = :id").bind("id", id).map((rs, ctx) -> map(serverRow.row(rs))).findOne();
+        return h.createQuery("SELECT * FROM server WHERE id = :id").bind("id", id).map(serverRow.mapper(ServerStore::map)).findOne();
     }
 
     /** Inserts a new server and returns its id. */

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * The column positions of a query's result, by label. Immutable once made, apart from the
@@ -59,7 +60,12 @@ public final class Labels {
 
         private volatile Labels labels;
 
-        public Row row(ResultSet rs) throws SQLException {
+        /** Returns a JDBI row mapper that reads through this cache and maps each row through {@code mapping}. */
+        public <T> RowMapper<T> mapper(Row.Mapping<T> mapping) {
+            return (rs, ctx) -> mapping.map(row(rs));
+        }
+
+        Row row(ResultSet rs) throws SQLException {
             Labels known = labels;
             if (known == null) {
                 known = Labels.of(rs.getMetaData());

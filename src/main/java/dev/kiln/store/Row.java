@@ -3,6 +3,8 @@ package dev.kiln.store;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.OffsetDateTime;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /**
  * The current row of a result set, read by column label. The labels are looked up in a
@@ -20,9 +22,34 @@ public final class Row {
         this.labels = labels;
     }
 
-    /** Returns a row whose labels are indexed for this call only, for queries that run rarely. */
-    public static Row of(ResultSet rs) throws SQLException {
+    /** Returns a row whose labels are indexed for this call only. */
+    static Row of(ResultSet rs) throws SQLException {
         return new Row(rs, Labels.of(rs.getMetaData()));
+    }
+
+    /**
+     * Returns a JDBI row mapper that indexes the labels once per result set, when JDBI
+     * specializes it, and maps each row through {@code mapping}.
+     */
+    public static <T> RowMapper<T> mapper(Mapping<T> mapping) {
+        return new RowMapper<>() {
+            @Override
+            public T map(ResultSet rs, StatementContext ctx) throws SQLException {
+                return mapping.map(Row.of(rs));
+            }
+
+            @Override
+            public RowMapper<T> specialize(ResultSet rs, StatementContext ctx) throws SQLException {
+                Labels labels = Labels.of(rs.getMetaData());
+                return (row, context) -> mapping.map(new Row(row, labels));
+            }
+        };
+    }
+
+    /** A function that maps one row to a value. */
+    @FunctionalInterface
+    public interface Mapping<T> {
+        T map(Row row) throws SQLException;
     }
 
     /**

@@ -16,16 +16,16 @@ public final class UserStore {
             "self_service", "admin", "suspended", "created", "updated");
 
     public Optional<User> find(Handle h, long id) {
-        return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
+        return h.createQuery("SELECT * FROM kiln_user WHERE id = :id").bind("id", id).map(Row.mapper(UserStore::mapUser)).findOne();
     }
 
     public Optional<User> findByExtRelation(Handle h, long extRelationId) {
         return h.createQuery("SELECT * FROM kiln_user WHERE ext_relation_id = :ext").bind("ext", extRelationId)
-                .map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
+                .map(Row.mapper(UserStore::mapUser)).findOne();
     }
 
     public Optional<User> findByRelStr(Handle h, String relStr) {
-        return h.createQuery("SELECT * FROM kiln_user WHERE rel_str = :rel").bind("rel", relStr).map((rs, ctx) -> mapUser(Row.of(rs))).findOne();
+        return h.createQuery("SELECT * FROM kiln_user WHERE rel_str = :rel").bind("rel", relStr).map(Row.mapper(UserStore::mapUser)).findOne();
     }
 
     public boolean emailTaken(Handle h, String email) {
@@ -43,12 +43,12 @@ public final class UserStore {
     }
 
     public Optional<SshKey> findKey(Handle h, long id) {
-        return h.createQuery("SELECT * FROM ssh_key WHERE id = :id").bind("id", id).map((rs, ctx) -> mapKey(Row.of(rs))).findOne();
+        return h.createQuery("SELECT * FROM ssh_key WHERE id = :id").bind("id", id).map(Row.mapper(UserStore::mapKey)).findOne();
     }
 
     public List<SshKey> keysOfUser(Handle h, long userId) {
         return h.createQuery("SELECT * FROM ssh_key WHERE user_id = :user ORDER BY id").bind("user", userId)
-                .map((rs, ctx) -> mapKey(Row.of(rs))).list();
+                .map(Row.mapper(UserStore::mapKey)).list();
     }
 
     public List<SshKey> keys(Handle h, Collection<Long> ids) {
@@ -56,14 +56,14 @@ public final class UserStore {
             return List.of();
         }
         return h.createQuery("SELECT * FROM ssh_key WHERE id IN (<ids>) ORDER BY id").bindList("ids", List.copyOf(ids))
-                .map((rs, ctx) -> mapKey(Row.of(rs))).list();
+                .map(Row.mapper(UserStore::mapKey)).list();
     }
 
     /** The SSH keys installed by the server's latest build, in id order. */
     public List<SshKey> keysOfServer(Handle h, long serverId) {
         return h.createQuery("SELECT k.* FROM ssh_key k JOIN server_ssh_key sk ON sk.ssh_key_id = k.id "
                         + "WHERE sk.server_id = :server ORDER BY k.id")
-                .bind("server", serverId).map((rs, ctx) -> mapKey(Row.of(rs))).list();
+                .bind("server", serverId).map(Row.mapper(UserStore::mapKey)).list();
     }
 
     public long insertKey(Handle h, long userId, String name, String publicKey, String type, OffsetDateTime now) {

@@ -8,6 +8,9 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +33,7 @@ class RowTest {
     }
 
     @Test
-    void readsByLabelAndThroughAPrefix() throws SQLException {
+    void rowReadsByLabelAndPrefix() throws SQLException {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
             rs.next();
             Row row = Row.of(rs);
@@ -46,20 +49,30 @@ class RowTest {
     }
 
     @Test
-    void anUnknownLabelNamesItself() throws SQLException {
+    void rowNamesUnknownLabel() throws SQLException {
         try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
             rs.next();
             Row row = Row.of(rs);
 
             assertThatThrownBy(() -> row.getString("email")).isInstanceOf(SQLException.class)
                     .hasMessage("the query's result has no column labelled email");
-            // A prefixed view sees only its own labels.
+            // A prefixed view reads only the labels with its prefix.
             assertThatThrownBy(() -> row.prefixed("u_").getLong("os_template_id")).isInstanceOf(SQLException.class);
         }
     }
 
     @Test
-    void aCacheKeepsTheLabelsOfItsFirstResult() throws SQLException {
+    void mapperReadsEveryRowOfResult() {
+        Handle handle = Jdbi.open(connection);
+
+        List<String> names = handle.createQuery("SELECT 1 AS id, 'first' AS name UNION ALL SELECT 2, 'second' ORDER BY id")
+                .map(Row.mapper(row -> row.getLong("id") + ":" + row.getString("name"))).list();
+
+        assertThat(names).containsExactly("1:first", "2:second");
+    }
+
+    @Test
+    void cacheKeepsFirstResultLabels() throws SQLException {
         Labels.Cache cache = new Labels.Cache();
         for (int i = 0; i < 3; i++) {
             try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(QUERY)) {
